@@ -1,0 +1,40 @@
+"""One settings object: explicit beats environment beats default; secrets masked; README table generated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workers.settings import Settings, settings_table_markdown
+from workers.settings import REPO_ROOT
+
+
+def test_explicit_beats_env_beats_default():
+    assert Settings.from_env({}).asr_beam_size == 1
+    assert Settings.from_env({"ASR_BEAM_SIZE": "5"}).asr_beam_size == 5
+    assert Settings.from_env({"ASR_BEAM_SIZE": "5"}, asr_beam_size=2).asr_beam_size == 2
+
+
+def test_types_are_parsed():
+    s = Settings.from_env({"STAGES": "language, tag", "VAD_ENABLED": "false", "MEDIA_ROOT": "/srv/media",
+                           "SESSION_TIMEOUT_S": "12.5"})
+    assert s.stages == ("language", "tag") and s.vad_enabled is False
+    assert s.media_root == Path("/srv/media") and s.session_timeout_s == 12.5
+
+
+@pytest.mark.parametrize("env", [{"STAGES": "transcribe,bogus"}, {"ASR_THREADS": "two"}, {"VAD_ENABLED": "maybe"},
+                                 {"HEARTBEAT_INTERVAL_S": "20", "SESSION_TIMEOUT_S": "10"}])
+def test_bad_values_fail_loudly_with_the_variable_name(env):
+    with pytest.raises(ValueError):
+        Settings.from_env(env)
+
+
+def test_secrets_are_masked():
+    masked = Settings.from_env({"KAFKA_SASL_PASSWORD": "hunter2"}).masked()
+    assert masked["sasl_password"] == "********" and "hunter2" not in str(masked)
+
+
+def test_readme_settings_table_is_current():
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert settings_table_markdown() in readme, "run `python -m workers settings --markdown` and paste into README"

@@ -1,0 +1,100 @@
+"""transcribe: uploads.new → uploads.transcribed. Blocking work runs off the event loop, bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from workers.agents.common import StageClock, video_key
+from workers.errors import StageTimeout
+from workers.ids import derive_event_id
+from workers.runtime import Runtime
+from workers.stage import Emit, SourceMessage, StageSpec
+from workers.transcribe.core import TranscribeOptions, decode_upload_audio, transcribe
+from workers.transcribe.fetch import FetchPolicy
+from workers.transcribe.types import AsrBackend, Transcript
+
+STAGE = "transcribe"
+_GRACE_S = 15.0  # the core checks its deadline between segments; this outer guard catches a stuck segment
+
+
+@dataclass
+class TranscribeCore:
+    """What the stage loads once per process: the backend, options and a bounded executor."""
+
+    backend: AsrBackend
+    options: TranscribeOptions
+    policy: FetchPolicy
+    concurrency: int = 1
+    executor: ThreadPoolExecutor = field(init=False)
+    semaphore: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="asr")
+        self.semaphore = asyncio.Semaphore(self.concurrency)
+
+    @property
+    def version(self) -> str:
+        """Model identity that output ids depend on."""
+        return f"{self.backend.name}/{self.backend.model}/{self.backend.compute_type}"
+
+
+async def _off_loop(core: TranscribeCore, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    loop = asyncio.get_running_loop()
+    async with core.semaphore:
+        return await loop.run_in_executor(core.executor, functools.partial(fn, *args, **kwargs))
+
+
+async def transcribe_upload(
+    upload: dict[str, Any], core: TranscribeCore, cache: MutableMapping[str, Any] | None, runtime: Runtime
+) -> Transcript:
+    """Fetch, decode, look up the reused-sound cache, transcribe on a miss, fill the cache."""
+    if not upload.get("audio_uri"):
+        return Transcript(status="no_audio")
+    started = time.perf_counter()
+    audio = await _off_loop(core, decode_upload_audio, upload["audio_uri"], core.policy, core.options)
+    cached = cache.get(audio.sha256) if cache is not None else None
+    if cached is not None:
+        hit = Transcript.from_record(cached)
+        return replace(hit, cache_hit=True, processing_ms=(time.perf_counter() - started) * 1000.0)
+    budget = core.options.time_budget_s
+    deadline = time.monotonic() + budget
+    try:
+        transcript = await asyncio.wait_for(
+            _off_loop(core, transcribe, audio.samples, core.backend, core.options, deadline=deadline),
+            timeout=budget + _GRACE_S,
+        )
+    except TimeoutError as exc:
+        raise StageTimeout(f"transcription exceeded {budget:.0f} s") from exc
+    transcript = replace(transcript, processing_ms=(time.perf_counter() - started) * 1000.0)
+    if cache is not None and transcript.status in ("transcribed", "no_speech"):
+        cache[audio.sha256] = transcript.to_record()
+    return transcript
+
+
+def stage_spec(runtime: Runtime, cache: MutableMapping[str, Any] | None) -> StageSpec:
+    """The transcribe stage for the runner."""
+    core: TranscribeCore = runtime.cores[STAGE]
+
+    async def handle(upload: dict[str, Any] | None, source: SourceMessage) -> list[Emit]:
+        assert upload is not None  # tombstones are not allowed on uploads.new
+        clock = StageClock(STAGE)
+        transcript = await transcribe_upload(upload, core, cache, runtime)
+        runtime.metrics.transcript_outcome(transcript.status, transcript.cache_hit)
+        if transcript.status == "transcribed" and not transcript.cache_hit:
+            runtime.metrics.observe_asr(core.backend.name, transcript.audio_duration_s,
+                                        transcript.processing_ms / 1000.0)
+        record = {
+            "event_id": derive_event_id(upload["event_id"], STAGE, core.version),
+            "upload": upload,
+            "transcript": transcript.to_record(),
+            "timings": [clock.timing()],
+        }
+        return [Emit("uploads.transcribed", video_key(upload), record)]
+
+    return StageSpec(STAGE, "uploads.new", handle)

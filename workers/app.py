@@ -1,0 +1,141 @@
+"""The Faust app: which agents a worker runs, its tables, its web endpoints and its timers.
+
+``build_app(settings)`` wires the chosen stages (setting ``STAGES``) so transcribers scale apart from the
+light stages. Agents are thin: they hand each event to ``workers.stage.process_message``.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from typing import Any
+
+import faust
+from faust.types import TP
+
+from workers.lag import consumer_lag
+from workers.runtime import Runtime, version
+from workers.settings import Settings
+from workers.stage import SourceMessage, StageSpec, process_message
+
+log = logging.getLogger("workers.app")
+LAG_INTERVAL_S = 5.0
+
+
+def _credentials(settings: Settings) -> Any:
+    """SASL / TLS client credentials from the settings (None = plaintext)."""
+    protocol = settings.security_protocol.upper()
+    context = ssl.create_default_context(cafile=settings.ssl_cafile or None) if "SSL" in protocol else None
+    if protocol.startswith("SASL"):
+        return faust.SASLCredentials(
+            username=settings.sasl_username, password=settings.sasl_password,
+            mechanism=settings.sasl_mechanism or "PLAIN", ssl_context=context,
+        )
+    return faust.SSLCredentials(context) if context else None
+
+
+def faust_settings(settings: Settings) -> dict[str, Any]:
+    """Faust configuration derived from our settings (failover and commit tuning documented in README)."""
+    return {
+        "broker": f"kafka://{settings.bootstrap_servers}",
+        "broker_credentials": _credentials(settings),
+        "store": "memory://",
+        "datadir": str(settings.data_dir),
+        "processing_guarantee": settings.processing_guarantee,
+        "broker_session_timeout": settings.session_timeout_s,
+        "broker_heartbeat_interval": settings.heartbeat_interval_s,
+        "broker_commit_interval": settings.commit_interval_s,
+        "broker_max_poll_interval": settings.max_poll_interval_s,
+        "broker_request_timeout": settings.broker_request_timeout_s,
+        "consumer_auto_offset_reset": "earliest",
+        "topic_replication_factor": max(1, settings.replication_factor),
+        "topic_disable_leader": True,
+        "web_enabled": True,
+        "web_port": settings.web_port,
+        "web_bind": settings.web_host,
+        "web_in_thread": False,
+        "table_standby_replicas": 0,
+        "producer_acks": -1,
+    }
+
+
+class PipelineApp:
+    """A Faust app plus the runtime its agents share."""
+
+    def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
+        self.settings = settings
+        self.runtime = runtime or Runtime.create(settings)
+        self.app = faust.App(settings.app_id, autodiscover=False, **faust_settings(settings))
+        self._raw_topics: dict[str, faust.TopicT] = {}
+        self._read_offsets: dict[TP, int] = {}
+        self.runtime.send = self._send
+        self._ready = False
+        self._register_web()
+        self.app.timer(LAG_INTERVAL_S)(self._report_lag)
+
+    # -- topics ---------------------------------------------------------------------------------------
+    def raw_topic(self, name: str) -> faust.TopicT:
+        """A bytes-in/bytes-out Faust topic for a topics.yaml name (Avro is decoded by the stage runner,
+        so undecodable input reaches the dead-letter path instead of Faust's decoder)."""
+        physical = self.settings.topic(name)
+        if physical not in self._raw_topics:
+            spec = self.runtime.catalog[name]
+            self._raw_topics[physical] = self.app.topic(
+                physical, key_serializer="raw", value_serializer="raw", partitions=spec.partitions,
+                internal=False,
+            )
+        return self._raw_topics[physical]
+
+    async def _send(self, physical: str, key: bytes | None, value: bytes) -> Any:
+        name = physical[len(self.settings.topic_prefix):]
+        return await self.raw_topic(name).send(key=key, value=value)
+
+    # -- agents -----------------------------------------------------------------------------------------
+    def add_stage(self, spec: StageSpec, concurrency: int = 1) -> None:
+        """Register a thin agent that hands each event of ``spec.source`` to the stage runner."""
+        runtime, read_offsets = self.runtime, self._read_offsets
+
+        async def agent(stream: faust.StreamT) -> None:
+            async for event in stream.events():
+                message = event.message
+                await process_message(spec, runtime, SourceMessage(
+                    message.topic, message.partition, message.offset, event.key, event.value))
+                read_offsets[message.tp] = message.offset + 1  # next position
+
+        agent.__name__ = agent.__qualname__ = f"{spec.stage}_agent"
+        self.app.agent(self.raw_topic(spec.source), name=f"workers.{spec.stage}", concurrency=concurrency)(agent)
+
+    # -- readiness, metrics, lag --------------------------------------------------------------------
+    def mark_ready(self) -> None:
+        """Cores are loaded; readiness now depends on having partitions assigned."""
+        self._ready = True
+
+    def is_ready(self) -> bool:
+        """Ready = cores loaded and partitions assigned (not mid-rebalance)."""
+        consumer = self.app.consumer if self.app.consumer_generation_id is not None else None
+        assigned = bool(consumer.assignment()) if consumer is not None else False
+        return self._ready and assigned and not self.app.rebalancing
+
+    def _register_web(self) -> None:
+        app, metrics = self.app, self.runtime.metrics
+
+        @app.page("/metrics")
+        async def metrics_page(web: Any, request: Any) -> Any:
+            metrics.set_ready(self.is_ready())
+            return web.bytes(metrics.exposition(), content_type="text/plain; version=0.0.4")
+
+        @app.page("/livez")
+        async def livez(web: Any, request: Any) -> Any:
+            return web.json({"alive": True, "version": version()})
+
+        @app.page("/readyz")
+        async def readyz(web: Any, request: Any) -> Any:
+            ready = self.is_ready()
+            return web.json({"ready": ready, "stages": list(self.settings.stages)}, status=200 if ready else 503)
+
+    async def _report_lag(self) -> None:
+        consumer = self.app.consumer
+        for tp in consumer.assignment():
+            lag = consumer_lag(consumer.highwater(tp), self._read_offsets.get(tp))
+            if lag is not None:
+                self.runtime.metrics.set_consumer_lag(tp.topic, tp.partition, lag)

@@ -1,0 +1,100 @@
+"""``make demo``: embedded broker → topics → a worker with every stage → samples → outputs as they arrive."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from workers.broker import EmbeddedBroker
+from workers.settings import Settings
+
+OUTPUTS = ["content.enriched", "ranking.boost", "psa.attach", "content.review", "pipeline.dlq"]
+
+
+def _summary(name: str, r: dict[str, Any]) -> str:
+    """One readable line per output event."""
+    if name == "content.enriched":
+        lang = r["language"]
+        topics = ", ".join(f"{t['topic']}({t['score']:.2f})" for t in r["topics"]) or "-"
+        e2e = (r["enriched_at"] - r["uploaded_at"]).total_seconds()
+        text = (r["transcript_text"][:60] + "…") if len(r["transcript_text"]) > 60 else r["transcript_text"]
+        return (f"ENRICHED {r['video_id']:18} {r['region']} lang={lang['language']}({lang['confidence']:.2f} "
+                f"via {'+'.join(lang['sources']) or '-'}) fides={'yes' if r['is_fides_creator'] else 'no'} "
+                f"topics=[{topics}] transcript[{r['transcript_status']}]=\"{text}\" e2e={e2e:.1f}s")
+    if name == "ranking.boost":
+        return f"BOOST    {r['video_id']:18} x{r['factor']} topics={r['topics']} rule={r['rule_id']}"
+    if name == "psa.attach":
+        res = r["resource"]
+        contact = res["phone"] or res["text"] or res["url"]
+        return (f"PSA      {r['video_id']:18} {r['topic']} → {r['country']}/{r['language']}: "
+                f"{res['organization']} {contact}{' (WHO fallback)' if r['is_fallback'] else ''}")
+    if name == "content.review":
+        return f"REVIEW   {r['video_id']:18} {r['reason']} topics={[t['topic'] for t in r['topics']]}"
+    return f"DLQ      stage={r['stage']} reason={r['reason']} {r['error_message'][:100]}"
+
+
+def _start_worker(settings: Settings, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    log = log_path.open("ab")
+    return subprocess.Popen([sys.executable, "-m", "workers", "worker"], env=env,  # noqa: S603
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+def _watch(settings: Settings, expected: int, deadline: float, proc: subprocess.Popen[bytes]) -> int:
+    """Print outputs until every sample has an enrichment (or a dead letter); return how many did."""
+    from workers.tail import decoded_records
+
+    done: set[str] = set()
+    for name, record, _ in decoded_records(settings, OUTPUTS, timeout_s=2.0 + max(0.0, deadline - time.time())):
+        if record is None:
+            continue
+        print(_summary(name, record), flush=True)
+        if name == "content.enriched":
+            done.add(record["video_id"])
+        elif name == "pipeline.dlq":
+            done.add(f"dlq-{record['source_offset']}")
+        if len(done) >= expected or time.time() > deadline or proc.poll() is not None:
+            break
+    return len(done)
+
+
+def run_demo(settings: Settings, timeout_s: float = 170.0, keep_running: bool = False) -> int:
+    """Run the whole pipeline on the embedded broker and print its outputs; 0 when every sample came out."""
+    from workers.cli import main as cli_main
+    from workers.samples import sample_uploads
+
+    data_dir = Path(settings.data_dir) / f"demo-{os.getpid()}"
+    media_root = data_dir / "media"
+    media_root.mkdir(parents=True, exist_ok=True)
+    host, _, port = settings.bootstrap_servers.rpartition(":")
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers, "MEDIA_ROOT": str(media_root),
+           "DATA_DIR": str(data_dir), "REPLICATION_FACTOR": "1", "STAGES": "transcribe,language,tag,route,registry"}
+    os.environ.update(env)
+    started = time.time()
+    print(f"starting the embedded broker on {settings.bootstrap_servers} …", flush=True)
+    with EmbeddedBroker(port=int(port), host=host, log_path=data_dir / "broker.log"):
+        cli_main(["topics", "apply"])
+        print(f"starting a worker (all stages; log: {data_dir / 'worker.log'}) …", flush=True)
+        worker = _start_worker(settings, env, data_dir / "worker.log")
+        try:
+            cli_main(["produce-samples"])
+            expected = len(sample_uploads(media_root))
+            print(f"waiting for {expected} enrichment events (first run also assembles the Whisper model) …\n")
+            seen = _watch(Settings.from_env(), expected, started + timeout_s, worker)
+            print(f"\n{seen}/{expected} uploads enriched in {time.time() - started:.0f} s.")
+            print(f"metrics: curl -s http://127.0.0.1:{settings.web_port}/metrics | grep '^fides_'")
+            if keep_running:
+                print("broker and worker keep running; Ctrl-C stops both.", flush=True)
+                signal.sigwait({signal.SIGINT, signal.SIGTERM})
+            return 0 if seen >= expected else 1
+        finally:
+            print("stopping the worker and the broker …", flush=True)
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()

@@ -1,0 +1,103 @@
+"""Hand-written linguistic knowledge for the known confusions: markers, character sets, region languages.
+
+Sources: standard Malay (Dewan Bahasa) vs Indonesian (KBBI) spelling and vocabulary differences;
+Iberian function words and orthography; shinjitai vs simplified Chinese character forms. Words are
+chosen from grammar knowledge, not from the evaluation data.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- Indonesian vs Malay -----------------------------------------------------------------------------
+# Word -> weight. A weight of 1 is a spelling or word used by one standard and (almost) never the other.
+MALAY_MARKERS: dict[str, float] = {
+    **dict.fromkeys(
+        "kerana bahawa iaitu sahaja wang baharu kereta percuma polis pejabat mahu cuba faham sihat kesihatan "
+        "doktor ubat jururawat rawatan antarabangsa berbanding manakala kerajaan syarikat esok sukan saintis "
+        "ogos julai disember peratus bilion sebahagian bahagian tentera mendapati ditemui sesetengah "
+        "menerusi mengikut bilangan hospital awak korang nak camne sikit kat je dah hendak apabila selepas "
+        "semasa sekiranya kanak sebarang perlawanan lapangan kenderaan telefon televisyen filem muzik muzium "
+        "projek negeri jabatan setiausaha pengerusi perniagaan bas teksi ais kempen universiti siswazah".split(),
+        1.0,
+    ),
+    **dict.fromkeys("boleh daripada ialah macam betul ramai bandar pasukan pelajar memberi ahli mempunyai".split(), 0.4),
+}
+INDONESIAN_MARKERS: dict[str, float] = {
+    **dict.fromkeys(
+        "karena bisa saja uang bahwa yaitu mobil gratis polisi kantor mau coba paham sehat kesehatan dokter "
+        "obat perawat perawatan internasional dibandingkan sedangkan pemerintah serikat besok olahraga "
+        "ilmuwan agustus juli desember persen miliar sebagian bagian tentara menemukan ditemukan menurut "
+        "nggak gak enggak ngga banget bgt aja sih dong kok yg dgn tdk udah gimana emang kayak gue lo loe "
+        "cuma biar tau kalian bandara film musik museum proyek provinsi departemen "
+        "sekretaris ketua anggota bisnis bus taksi es kampanye universitas mahasiswa kendaraan telepon "
+        "televisi memiliki misalnya".split(),
+        1.0,
+    ),
+    **dict.fromkeys("adalah kota tim siswa memberikan sekitar saat".split(), 0.4),
+}
+# Malay writes Latin -ity words as -iti (universiti, aktiviti); Indonesian as -itas.
+MALAY_SUFFIX = re.compile(r"^\w{3,}(?<!el)iti$")
+INDONESIAN_SUFFIX = re.compile(r"^\w{3,}itas$")
+
+# --- Spanish / Portuguese / Catalan / Galician -----------------------------------------------------------
+IBERIAN_MARKERS: dict[str, frozenset[str]] = {
+    "pt": frozenset(
+        "não você vocês são também muito então isso isto essa esse uma um com em no na nos nas do da dos das "
+        "ao aos pelo pela pelos pelas ele ela eles elas foi há já até depois coisa obrigado obrigada saúde "
+        "ansiedade depressão ajuda mais mas quando onde".split()
+    ),
+    "es": frozenset(
+        "el los las del y es una muy pero más también qué cómo están cuando donde ya hay hoy todo nada con "
+        "sin por para entre salud ansiedad depresión ayuda gracias yo él ella ellos nosotros usted señor "
+        "su sus lo le les al".split()
+    ),
+    "ca": frozenset("amb els però molt més aquest aquesta perquè també és hi ho per dels al seu".split()),
+    "gl": frozenset("non unha unhas coa cos polo pola xa moito moita tamén aínda porén nun nunha dun dunha "
+                    "xente facer ao".split()),
+}
+IBERIAN_CHARS: dict[str, str] = {"pt": "ãõ", "es": "ñ¿¡", "ca": "·", "gl": ""}
+IBERIAN = ("es", "pt", "ca", "gl")
+
+# --- Japanese kanji vs Chinese hanzi ---------------------------------------------------------------------
+# Simplified forms Japanese never writes, and Japanese shinjitai forms Chinese never writes.
+SIMPLIFIED_ONLY = frozenset("这们说个么时过还对发见样现开关问间长门东车书买卖让认识读钱铁银题风飞马鱼鸟龙边话语谁")
+JAPANESE_ONLY = frozenset("気売読説広駅円図鉄銭関対発単変様薬楽験経続検県実払歳辺沢桜覚党")
+
+# --- Region (ISO 3166-1 alpha-2) -> languages most of its creators write ------------------------------
+_REGION_GROUPS = {
+    "en": "US GB AU CA NZ IE SG PH NG KE ZA IN MY",
+    "id": "ID",
+    "ms": "MY BN SG",
+    "es": "ES MX AR CO CL PE VE EC GT CU BO DO HN PY SV NI CR PA UY PR US",
+    "pt": "BR PT AO MZ",
+    "fr": "FR BE CH CA SN CI CM MA DZ TN",
+    "ja": "JP",
+    "ko": "KR",
+    "tl": "PH",
+    "de": "DE AT CH",
+    "it": "IT CH",
+    "nl": "NL BE",
+    "zh": "CN TW HK",
+}
+
+
+def region_languages(region: str | None) -> tuple[str, ...]:
+    """Languages the creators of a country mostly use, main language first."""
+    if not region:
+        return ()
+    region = region.upper()
+    main = [lang for lang, regions in _REGION_GROUPS.items() if regions.split()[0] == region]
+    rest = [lang for lang, regions in _REGION_GROUPS.items() if region in regions.split() and lang not in main]
+    return tuple(main + rest)
+
+
+# Words for splitting concatenated lower-case hashtags (#kesehatanmental, #mentalhealthmatters).
+HASHTAG_VOCABULARY = frozenset(
+    "mental health matters awareness self care love life anxiety depression stress support help suicide "
+    "prevention eating disorder recovery wellness wellbeing healthy happy sad day week motivation fitness "
+    "food sleep body mind you are not alone it okay to be me my your kesehatan sehat jiwa cinta diri depresi "
+    "cemas stres hidup bahagia sedih hari ini sayang peduli bunuh makan tidur kesihatan sihat salud "
+    "ansiedad depresion vida amor bienestar saude ansiedade depressao setembro amarelo sante mentale "
+    "bien etre soin de la el los para tu su".split()
+)

@@ -1,0 +1,178 @@
+"""Text-only language analysis: script shortcuts, the n-gram scorer, the known confusions, code-switching."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from workers.language import lexicon
+from workers.language.normalize import ScriptCounts, count_scripts
+from workers.language.scorer import NgramScorer, WordScores, log_softmax
+
+SCRIPT_CERTAINTY = 0.9999  # Hangul / kana text: the script alone decides
+_CONFUSION_GROUPS = ({"id", "ms"}, {"es", "pt", "ca", "gl"}, {"ja", "zh"})
+_MARKER_LOG_ODDS = 2.0  # log-odds one full-weight marker word adds
+_MALAY_DEFAULT_LOG_ODDS = -0.85  # without markers, Indonesian is ~70 % of id/ms text on our platform
+_GALICIAN_PENALTY = 2.0  # no Galician profile: a virtual one, reachable only through its markers
+_HAN_ONLY_MAX_LOG_ODDS = math.log(4.0)  # kanji-only text without telltale forms: ja vs zh at most 80/20
+
+
+@dataclass(frozen=True)
+class TextAnalysis:
+    """What one piece of text says about its language."""
+
+    log_probs: dict[str, float]  # natural-log probability per ISO 639-1 language (no product prior)
+    by_script: bool  # decided by script alone (Hangul, kana)
+    secondary: str | None  # second language of code-switched text
+    letters: int  # letters the text had
+
+    @property
+    def top(self) -> str:
+        """The most likely language of this text."""
+        return max(self.log_probs, key=self.log_probs.__getitem__)
+
+
+def _same_group(a: str, b: str) -> bool:
+    return a == b or any(a in group and b in group for group in _CONFUSION_GROUPS)
+
+
+def _script_language(counts: ScriptCounts) -> str | None:
+    """Hangul or kana text is Korean or Japanese, whatever else it contains."""
+    native = counts.letters - counts.latin
+    if counts.hangul and counts.hangul * 2 >= native and counts.hangul > counts.kana:
+        return "ko"
+    if counts.kana and (counts.kana + counts.han) * 2 >= native:
+        return "ja"
+    return None
+
+
+def _iso_logits(scorer: NgramScorer, logits: np.ndarray) -> dict[str, float]:
+    """Merge langdetect's zh-cn / zh-tw into ISO 'zh'; keep the rest as they are."""
+    out = {lang: float(value) for lang, value in zip(scorer.languages, logits, strict=True)}
+    zh = [out.pop(code) for code in ("zh-cn", "zh-tw") if code in out]
+    if zh:
+        out["zh"] = float(np.logaddexp.reduce(zh))
+    return out
+
+
+def _marker_score(words: list[str], markers: dict[str, float]) -> float:
+    return sum(markers.get(word, 0.0) for word in words)
+
+
+def _split_malay(logits: dict[str, float], words: list[str]) -> None:
+    """langdetect has no Malay profile: split the Indonesian score by Malay vs Indonesian markers."""
+    malay = _marker_score(words, lexicon.MALAY_MARKERS) + sum(map(bool, map(lexicon.MALAY_SUFFIX.match, words)))
+    indo = _marker_score(words, lexicon.INDONESIAN_MARKERS) + sum(
+        map(bool, map(lexicon.INDONESIAN_SUFFIX.match, words))
+    )
+    z = _MALAY_DEFAULT_LOG_ODDS + _MARKER_LOG_ODDS * (malay - indo)
+    # Either standard's marker words are also evidence for the pair against every other language.
+    base = logits["id"] + _MARKER_LOG_ODDS * min(malay + indo, 3) / 2
+    logits["ms"] = base - math.log1p(math.exp(-z))
+    logits["id"] = base - math.log1p(math.exp(z))
+
+
+def _resolve_iberian(logits: dict[str, float], words: list[str], text: str) -> None:
+    """Spanish / Portuguese / Catalan / Galician: function words and letters settle what n-grams blur."""
+    logits["gl"] = max(logits["es"], logits["pt"]) - _GALICIAN_PENALTY
+    for lang in lexicon.IBERIAN:
+        hits = sum(word in lexicon.IBERIAN_MARKERS[lang] for word in words)
+        hits += sum(ch in lexicon.IBERIAN_CHARS[lang] for ch in text)
+        logits[lang] += _MARKER_LOG_ODDS * min(hits, 6) / 2
+
+
+def _resolve_han(logits: dict[str, float], text: str) -> None:
+    """Kanji-only text: telltale character forms decide; without them ja vs zh stays uncertain."""
+    floor = min(logits["ja"], logits["zh"]) - 20.0  # Han-only text today is Japanese or Chinese
+    for lang in logits:
+        if lang not in ("ja", "zh"):
+            logits[lang] = min(logits[lang], floor)
+    simplified = sum(ch in lexicon.SIMPLIFIED_ONLY for ch in text)
+    japanese = sum(ch in lexicon.JAPANESE_ONLY for ch in text)
+    if simplified or japanese:
+        logits["zh"] += _MARKER_LOG_ODDS * simplified
+        logits["ja"] += _MARKER_LOG_ODDS * japanese
+        return
+    mid = (logits["ja"] + logits["zh"]) / 2
+    for lang in ("ja", "zh"):
+        logits[lang] = float(np.clip(logits[lang], mid - _HAN_ONLY_MAX_LOG_ODDS / 2, mid + _HAN_ONLY_MAX_LOG_ODDS / 2))
+
+
+def _resolve(logits: dict[str, float], text: str, counts: ScriptCounts) -> None:
+    """Apply the known-confusion rules that concern the current best guess."""
+    words = [word.strip(".,!?;:\"'()«»“”").lower() for word in text.split()]
+    top = max(logits, key=logits.__getitem__)
+    _split_malay(logits, words)
+    if top in lexicon.IBERIAN:
+        _resolve_iberian(logits, words, text.lower())
+    if counts.han * 2 > counts.letters and not counts.kana and not counts.hangul:
+        _resolve_han(logits, text)
+
+
+def _normalized(logits: dict[str, float]) -> dict[str, float]:
+    values = log_softmax(np.fromiter(logits.values(), dtype=np.float64))
+    return dict(zip(logits, (float(v) for v in values), strict=True))
+
+
+def window_posteriors(scores: WordScores, temperature: float, prior: np.ndarray, width: int = 3) -> np.ndarray:
+    """Posterior over languages of each run of `width` consecutive words (rows), with the product prior."""
+    cumulative = np.vstack([np.zeros(scores.matrix.shape[1]), np.cumsum(scores.matrix, axis=0)])
+    windows = (cumulative[width:] - cumulative[:-width]) / temperature + prior
+    windows -= windows.max(axis=1, keepdims=True)
+    probs = np.exp(windows)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def code_switch(
+    scorer: NgramScorer, scores: WordScores, temperature: float, prior: np.ndarray, min_share: float
+) -> dict[str, float] | None:
+    """Share of the text's 3-word windows per language when two unrelated languages each hold min_share."""
+    if len(scores.words) < 4:
+        return None
+    windows = window_posteriors(scores, temperature, prior)
+    votes = [scorer.languages[int(i)].split("-")[0] for i in windows.argmax(axis=1)]
+    shares = {lang: votes.count(lang) / len(votes) for lang in sorted(set(votes))}
+    major = [lang for lang, share in shares.items() if share >= min_share and votes.count(lang) >= 2]
+    unrelated = [(a, b) for a in major for b in major if a < b and not _same_group(a, b)]
+    return shares if unrelated else None
+
+
+def _script_analysis(scorer: NgramScorer, prose: str, language: str, counts: ScriptCounts) -> TextAnalysis:
+    """A certain decision from the script, with the Latin part checked for code-switching."""
+    rest = math.log((1 - SCRIPT_CERTAINTY) / len(scorer.languages))
+    log_probs = dict.fromkeys((lang.split("-")[0] for lang in scorer.languages), rest)
+    log_probs[language] = math.log(SCRIPT_CERTAINTY)
+    secondary = None
+    if counts.latin >= 6 and counts.latin * 4 >= counts.letters:
+        latin = scorer.word_scores("".join(ch if ch < "\u0250" else " " for ch in prose))
+        if len(latin.words) >= 2:
+            secondary = scorer.languages[int(np.argmax(latin.matrix.sum(axis=0)))].split("-")[0]
+    return TextAnalysis(log_probs, True, secondary if secondary != language else None, counts.letters)
+
+
+def analyze_text(
+    scorer: NgramScorer, prose: str, *, temperature: float, min_letters: int, min_share: float, prior: np.ndarray
+) -> TextAnalysis | None:
+    """Analyze normalized text; None when it carries no language signal."""
+    counts = count_scripts(prose)
+    if counts.letters < min_letters:
+        return None
+    script_language = _script_language(counts)
+    if script_language:
+        return _script_analysis(scorer, prose, script_language, counts)
+    scores = scorer.word_scores(prose)
+    if scores.ngrams == 0:
+        return None
+    logits = _iso_logits(scorer, scores.matrix.sum(axis=0) / temperature)
+    _resolve(logits, prose, counts)
+    shares = code_switch(scorer, scores, temperature, prior, min_share)
+    if shares is None:
+        return TextAnalysis(_normalized(logits), False, None, counts.letters)
+    # Code-switched: one language cannot explain the whole text, so trust the windows' vote instead.
+    tie_break = _normalized(logits)  # equal shares: the whole-text score decides, by a hair
+    mixed = {lang: math.log(max(shares.get(lang, 0.0), 1e-3)) + 1e-3 * tie_break[lang] for lang in logits}
+    ranked = sorted(shares, key=lambda lang: -mixed[lang])
+    secondary = next(lang for lang in ranked[1:] if not _same_group(lang, ranked[0]))
+    return TextAnalysis(_normalized(mixed), False, secondary, counts.letters)

@@ -1,0 +1,129 @@
+"""Messages and options of the language stage: frozen, typed, mirroring the Avro contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+STAGE = "language"
+DETECTOR_NAME = "fides-langid"
+DETECTOR_VERSION = "1.0.0"
+UNDETERMINED = "und"
+
+# Whisper's language tokens that are not ISO 639-1 codes.
+_WHISPER_TO_ISO = {"jw": "jv", "haw": "und", "yue": "zh"}
+
+
+def whisper_to_iso(code: str | None) -> str | None:
+    """Map a Whisper language token to ISO 639-1 (None stays None)."""
+    if not code:
+        return None
+    code = code.strip().lower()
+    return _WHISPER_TO_ISO.get(code, code)
+
+
+@dataclass(frozen=True)
+class LanguageScore:
+    """One candidate language with its probability (mirrors LanguageScore.avsc)."""
+
+    language: str  # ISO 639-1 code or "und"
+    probability: float  # in [0, 1]
+
+    def to_record(self) -> dict[str, Any]:
+        """The LanguageScore Avro record."""
+        return {"language": self.language, "probability": float(self.probability)}
+
+
+@dataclass(frozen=True)
+class LanguageDecision:
+    """The stage's one language decision for an upload (mirrors LanguageDecision.avsc)."""
+
+    language: str  # ISO 639-1 code, or "und" when undecidable
+    confidence: float  # calibrated probability that `language` is right; 0 for "und"
+    sources: tuple[str, ...] = ()  # evidence that decided it: audio, transcript, caption, hashtags, ...
+    alternatives: tuple[LanguageScore, ...] = ()  # other candidates, best first
+    secondary: str | None = None  # second language of code-switched text (e.g. id + en)
+    detector: str = f"{DETECTOR_NAME}-{DETECTOR_VERSION}"  # detector name and version
+
+    @classmethod
+    def undetermined(cls) -> LanguageDecision:
+        """The decision for input with no usable evidence."""
+        return cls(language=UNDETERMINED, confidence=0.0)
+
+    def to_record(self) -> dict[str, Any]:
+        """The LanguageDecision Avro record (lists, not tuples)."""
+        return {
+            "language": self.language,
+            "confidence": float(self.confidence),
+            "sources": list(self.sources),
+            "alternatives": [alt.to_record() for alt in self.alternatives],
+            "secondary": self.secondary,
+            "detector": self.detector,
+        }
+
+
+@dataclass(frozen=True)
+class LanguageEvidence:
+    """Everything the stage may use to decide an upload's language."""
+
+    transcript_text: str = ""  # Whisper transcript ("" when no speech / no audio)
+    caption: str = ""  # creator-written caption
+    hashtags: tuple[str, ...] = ()  # hashtags without '#', in the creator's order
+    audio_language: str | None = None  # Whisper audio language id (ISO 639-1), None when it did not run
+    audio_probability: float = 0.0  # Whisper's probability for audio_language
+    audio_alternatives: tuple[tuple[str, float], ...] = ()  # Whisper's top audio languages
+    region: str | None = None  # creator's country, ISO 3166-1 alpha-2
+    declared_language: str | None = None  # language the creator declared (a hint)
+
+    @classmethod
+    def from_records(cls, upload: Mapping[str, Any], transcript: Mapping[str, Any]) -> LanguageEvidence:
+        """Build the evidence from UploadEvent and Transcript Avro records."""
+        alternatives = tuple(
+            (str(whisper_to_iso(alt["language"])), float(alt["probability"]))
+            for alt in transcript.get("language_alternatives") or ()
+        )
+        region = upload.get("region")
+        declared = upload.get("declared_language")
+        return cls(
+            transcript_text=transcript.get("text") or "",
+            caption=upload.get("caption") or "",
+            hashtags=tuple(upload.get("hashtags") or ()),
+            audio_language=whisper_to_iso(transcript.get("language")),
+            audio_probability=float(transcript.get("language_probability") or 0.0),
+            audio_alternatives=alternatives,
+            region=region.upper() if region else None,
+            declared_language=declared.strip().lower() if declared else None,
+        )
+
+
+@dataclass(frozen=True)
+class LanguageOptions:
+    """Tunable weights and thresholds of the language stage (operators may override them)."""
+
+    # Log-linear pooling weights: how much each source's log-probabilities count.
+    audio_weight: float = 1.0
+    transcript_weight: float = 0.8
+    caption_weight: float = 0.7
+    hashtags_weight: float = 0.4
+    declared_weight: float = 0.5
+    # A weak prior: log-odds added to the region's languages (log 3 ~ "three times likelier").
+    region_prior_weight: float = 1.1
+    # Extra log-odds for the product languages, so that 1-3-word texts lean to the languages we serve.
+    product_prior_weight: float = 1.5
+    product_languages: tuple[str, ...] = ("en", "id", "ms", "es", "pt", "fr", "ja", "ko")
+    # Text scorer temperature (fitted on the dev split; see evaluate.py): calibrates confidences.
+    text_temperature: float = 6.0
+    # Below this confidence the decision is "und".
+    min_confidence: float = 0.2
+    # Audio below this probability is ignored (Whisper guesses wildly on music and noise).
+    min_audio_probability: float = 0.3
+    # A second language counts when at least this share of the text's word windows is in it.
+    secondary_min_share: float = 0.25
+    # How many normalized texts to remember per process.
+    cache_size: int = 4096
+    # Text with fewer letters than this carries no language signal.
+    min_letters: int = 2
+    alternatives: int = 3  # how many alternatives to report
+    # Hashtags are weak, often English-by-habit evidence: alone they decide nothing unless this is on.
+    hashtags_alone_decide: bool = False

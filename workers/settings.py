@@ -1,0 +1,182 @@
+"""One frozen, typed settings object built once from the environment and passed in.
+
+Every environment variable the workers read is declared here, with its default and meaning; the README's
+settings table is generated from these declarations (`python -m workers settings --markdown`).
+Precedence: explicit keyword argument > environment variable > default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ALL_STAGES = ("transcribe", "language", "tag", "route", "registry")
+SECRET_MASK = "********"
+
+
+def _setting(env: str, default: Any, doc: str, *, secret: bool = False) -> Any:
+    return field(default=default, metadata={"env": env, "doc": doc, "secret": secret})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Worker configuration; see the README table for every variable."""
+
+    # -- Kafka ----------------------------------------------------------------------------------------
+    bootstrap_servers: str = _setting(
+        "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092", "Kafka bootstrap servers, comma separated.")
+    app_id: str = _setting(
+        "APP_ID", "fides-enrichment", "Faust app id: the consumer group and the prefix of table changelogs.")
+    topic_prefix: str = _setting(
+        "TOPIC_PREFIX", "", "Prefix added to every topic name in topics.yaml (isolates tests / environments).")
+    replication_factor: int = _setting(
+        "REPLICATION_FACTOR", 0, "Replication factor for topics apply; 0 = the value in topics.yaml.")
+    security_protocol: str = _setting(
+        "KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.")
+    sasl_mechanism: str = _setting("KAFKA_SASL_MECHANISM", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.")
+    sasl_username: str = _setting("KAFKA_SASL_USERNAME", "", "SASL user name.")
+    sasl_password: str = _setting("KAFKA_SASL_PASSWORD", "", "SASL password (never logged).", secret=True)
+    ssl_cafile: str = _setting("KAFKA_SSL_CAFILE", "", "CA bundle for TLS to the brokers.")
+    schema_registry_url: str = _setting(
+        "SCHEMA_REGISTRY_URL", "", "Confluent Schema Registry URL; empty = committed ids in schemas/ids.json.")
+    contracts_dir: Path = _setting(
+        "CONTRACTS_DIR", REPO_ROOT, "Directory holding topics.yaml and schemas/.")
+
+    # -- delivery / failover ------------------------------------------------------------------------
+    processing_guarantee: str = _setting(
+        "PROCESSING_GUARANTEE", "at_least_once",
+        "at_least_once (default; outputs have deterministic ids) or exactly_once (Apache Kafka only).")
+    session_timeout_s: float = _setting(
+        "SESSION_TIMEOUT_S", 10.0, "Consumer session timeout: a dead worker's partitions move after this.")
+    heartbeat_interval_s: float = _setting(
+        "HEARTBEAT_INTERVAL_S", 2.0, "Consumer heartbeat interval (about a third of the session timeout or less).")
+    commit_interval_s: float = _setting(
+        "COMMIT_INTERVAL_S", 1.0, "How often processed offsets are committed: bounds replay after a crash.")
+    max_poll_interval_s: float = _setting(
+        "MAX_POLL_INTERVAL_S", 300.0, "Longest allowed gap between polls before the group evicts a worker.")
+    broker_request_timeout_s: float = _setting(
+        "BROKER_REQUEST_TIMEOUT_S", 30.0, "Kafka request timeout.")
+    max_attempts: int = _setting(
+        "MAX_ATTEMPTS", 3, "Attempts for a transient error before the event is dead-lettered.")
+    retry_backoff_s: float = _setting("RETRY_BACKOFF_S", 0.5, "First retry delay; doubles per attempt.")
+
+    # -- worker -----------------------------------------------------------------------------------------
+    stages: tuple[str, ...] = _setting(
+        "STAGES", ALL_STAGES, "Comma-separated stages this process runs: transcribe,language,tag,route,registry.")
+    stage_concurrency: int = _setting(
+        "STAGE_CONCURRENCY", 1, "Concurrent agent instances per light stage (order per partition is kept at 1).")
+    web_port: int = _setting("WEB_PORT", 6066, "Port of /metrics, /livez and /readyz.")
+    web_host: str = _setting("WEB_HOST", "0.0.0.0", "Interface the web server binds.")  # noqa: S104
+    log_format: str = _setting("LOG_FORMAT", "text", "text or json (one object per line).")
+    log_level: str = _setting("LOG_LEVEL", "INFO", "Python log level.")
+    data_dir: Path = _setting(
+        "DATA_DIR", Path("/tmp/fides-workers"), "Faust data directory (table state, one per worker).")  # noqa: S108
+
+    # -- transcription -------------------------------------------------------------------------------
+    asr_backend: str = _setting("ASR_BACKEND", "faster-whisper", "faster-whisper or openai-whisper.")
+    asr_device: str = _setting("ASR_DEVICE", "cpu", "cpu or cuda.")
+    asr_compute_type: str = _setting(
+        "ASR_COMPUTE_TYPE", "auto", "auto (int8 on CPU, float16 on CUDA), int8, float16 or float32.")
+    asr_threads: int = _setting("ASR_THREADS", 2, "CPU threads per Whisper inference.")
+    asr_concurrency: int = _setting(
+        "ASR_CONCURRENCY", 1, "Transcriptions running at once per process (off the event loop).")
+    asr_beam_size: int = _setting("ASR_BEAM_SIZE", 1, "Whisper beam size (1 = greedy).")
+    asr_time_budget_s: float = _setting(
+        "ASR_TIME_BUDGET_S", 120.0, "A clip taking longer than this is dead-lettered with reason timeout.")
+    max_audio_s: float = _setting("MAX_AUDIO_S", 60.0, "Only the first N seconds of audio are decoded.")
+    max_audio_bytes: int = _setting("MAX_AUDIO_BYTES", 50_000_000, "Largest audio body fetched.")
+    vad_enabled: bool = _setting("VAD_ENABLED", True, "Skip ASR for clips without speech (Silero VAD).")
+    whisper_model_dir: Path | None = _setting(
+        "WHISPER_MODEL_DIR", None, "A CTranslate2 Whisper model directory; unset = assemble base from wheels.")
+    model_cache_dir: Path | None = _setting(
+        "MODEL_CACHE_DIR", None, "Where assembled/converted models are cached; unset = ~/.cache/fides-workers.")
+    media_root: Path | None = _setting(
+        "MEDIA_ROOT", None, "file:// audio URIs are allowed only below this directory; unset = file:// refused.")
+    audio_allowed_hosts: tuple[str, ...] = _setting(
+        "AUDIO_ALLOWED_HOSTS", (), "Comma-separated hosts http(s):// audio may be fetched from.")
+    fetch_timeout_s: float = _setting("FETCH_TIMEOUT_S", 10.0, "Connect and read timeout of audio fetches.")
+    transcript_cache_enabled: bool = _setting(
+        "TRANSCRIPT_CACHE", True, "Reuse transcripts of identical audio (reused sounds) across the group.")
+
+    # -- language / tagging / routing ----------------------------------------------------------------------
+    tag_threshold: float = _setting("TAG_THRESHOLD", 0.5, "Minimum topic score emitted by the tag stage.")
+    boost_factor: float = _setting("BOOST_FACTOR", 1.5, "Ranking boost for Fides creators' health content.")
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with some fields replaced."""
+        return dataclasses.replace(self, **overrides)
+
+    def masked(self) -> dict[str, Any]:
+        """All settings as a dict with secrets masked: safe to log."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = SECRET_MASK if f.metadata["secret"] and value else value
+        return out
+
+    def topic(self, name: str) -> str:
+        """The physical topic name for a topics.yaml name."""
+        return f"{self.topic_prefix}{name}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
+        """Build from ``env`` (default ``os.environ``); explicit keyword values win over the environment."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name in explicit:
+                values[f.name] = explicit[f.name]
+            elif f.metadata["env"] in env:
+                values[f.name] = _parse(env[f.metadata["env"]], f.default, f.metadata["env"])
+        settings = cls(**values)
+        _validate(settings)
+        return settings
+
+
+def _parse(raw: str, default: Any, env_name: str) -> Any:
+    """Convert an environment string to the type of the field's default."""
+    raw = raw.strip()
+    try:
+        if isinstance(default, bool):
+            if raw.lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                raise ValueError(raw)
+            return raw.lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if isinstance(default, Path) or default is None and env_name.endswith(("_DIR", "_ROOT")):
+            return Path(raw).expanduser() if raw else None
+    except ValueError as exc:
+        raise ValueError(f"{env_name}={raw!r} is not a valid {type(default).__name__}") from exc
+    return raw
+
+
+def _validate(settings: Settings) -> None:
+    unknown = set(settings.stages) - set(ALL_STAGES)
+    if unknown:
+        raise ValueError(f"STAGES has unknown stages {sorted(unknown)}; choose from {ALL_STAGES}")
+    if settings.processing_guarantee not in {"at_least_once", "exactly_once"}:
+        raise ValueError("PROCESSING_GUARANTEE must be at_least_once or exactly_once")
+    if settings.heartbeat_interval_s >= settings.session_timeout_s:
+        raise ValueError("HEARTBEAT_INTERVAL_S must be below SESSION_TIMEOUT_S")
+
+
+def settings_table_markdown() -> str:
+    """The README settings table, generated from the declarations above."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for f in dataclasses.fields(Settings):
+        default = f.default
+        if isinstance(default, tuple):
+            default = ",".join(default)
+        if f.name == "contracts_dir":
+            default = "(repository root)"
+        rows.append(f"| `{f.metadata['env']}` | `{default}` | {f.metadata['doc']} |")
+    return "\n".join(rows)

@@ -1,0 +1,205 @@
+"""Load taxonomy.yaml once and compile its terms into per-language matchers.
+
+All regular expressions are built here, at load; the tagger only runs them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from workers.errors import InfrastructureError
+from workers.tagging.normalize import normalize_hashtag, normalize_text
+
+DEFAULT_PATH = Path(__file__).with_name("taxonomy.yaml")
+ROMANCE = frozenset({"es", "pt", "fr"})
+# Indonesian morphology: verbal/nominal prefixes and enclitic/derivational suffixes.
+_ID_PREFIX = r"(?:(?:mem|men|meng|meny|me|ber|be|di|ter|ke|pem|pen|peng|pe|se)-?)?"
+_ID_SUFFIX = r"(?:-?(?:nya|kan|an|i|lah|kah|ku|mu)){0,2}"
+
+
+@dataclass(frozen=True)
+class TermHit:
+    """What one compiled term means: its topic, its weight and the term as written in the data."""
+
+    topic: str
+    weight: float
+    term: str
+
+
+@dataclass(frozen=True)
+class TopicInfo:
+    """A taxonomy topic: id, parent id (None for roots), PSA-worthiness and a display label."""
+
+    topic: str
+    parent: str | None
+    sensitive: bool
+    label: str
+
+
+@dataclass(frozen=True)
+class LanguageMatcher:
+    """Compiled matchers of one language; ``hits[group]`` tells what a named group means."""
+
+    language: str
+    pattern: re.Pattern[str]
+    hits: Mapping[str, tuple[TermHit, ...]]
+    blockers: re.Pattern[str] | None
+    negation_before: frozenset[str]
+    negation_after: tuple[str, ...]
+    substring: bool
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The loaded, compiled taxonomy; build it with :func:`load_taxonomy`."""
+
+    version: str
+    topics: Mapping[str, TopicInfo]
+    matchers: Mapping[str, LanguageMatcher]
+    hashtag_exact: Mapping[str, tuple[TermHit, ...]]
+    hashtag_prefixes: tuple[tuple[str, tuple[TermHit, ...]], ...]
+    hashtag_blockers: tuple[str, ...]
+    debunk_cues: frozenset[str]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Languages that have terms."""
+        return tuple(self.matchers)
+
+    def sensitive_topics(self) -> frozenset[str]:
+        """Topic ids marked PSA-worthy in the data."""
+        return frozenset(t.topic for t in self.topics.values() if t.sensitive)
+
+    def children(self, parent: str) -> tuple[str, ...]:
+        """Ids of the topics whose parent is ``parent``."""
+        return tuple(t.topic for t in self.topics.values() if t.parent == parent)
+
+
+def term_regex(term: str, language: str, substring: bool) -> str:
+    """The regular expression one taxonomy term compiles to (see the header of taxonomy.yaml)."""
+    text = normalize_text(term).strip()
+    star = text.endswith("*")
+    words = [w for w in re.split(r"[\s\-]+", text.rstrip("*")) if w]
+    body = r"[\s\-]*".join(re.escape(w) for w in words) + (r"\w*" if star else "")
+    if substring:
+        return body
+    if language in ROMANCE and not star:
+        body += r"(?:s|es|x)?"
+    if language == "id":
+        body = _ID_PREFIX + body + _ID_SUFFIX
+    return r"(?<!\w)" + body + r"(?!\w)"
+
+
+def _alternation(patterns: Iterable[str]) -> str:
+    # Longest first so "binge eating disorder" wins over "binge" at the same position.
+    return "|".join(sorted(set(patterns), key=lambda p: (-len(p), p)))
+
+
+def _compile_language(language: str, entries: list[tuple[str, TermHit]], data: Mapping[str, Any]) -> LanguageMatcher:
+    substring = language in data.get("substring_languages", ())
+    by_regex: dict[str, list[TermHit]] = defaultdict(list)
+    for term, hit in entries:
+        by_regex[term_regex(term, language, substring)].append(hit)
+    ordered = sorted(by_regex, key=lambda p: (-len(p), p))
+    groups = {f"t{i}": tuple(by_regex[p]) for i, p in enumerate(ordered)}
+    pattern = re.compile("|".join(f"(?P<t{i}>{p})" for i, p in enumerate(ordered)))
+    senses = data.get("non_health_senses", {}).get(language, ())
+    blockers = re.compile(_alternation(term_regex(s, language, substring) for s in senses)) if senses else None
+    negation = data.get("negation", {})
+    return LanguageMatcher(
+        language=language,
+        pattern=pattern,
+        hits=MappingProxyType(groups),
+        blockers=blockers,
+        negation_before=frozenset(normalize_text(c) for c in negation.get("before", {}).get(language, ())),
+        negation_after=tuple(normalize_text(c) for c in negation.get("after", {}).get(language, ())),
+        substring=substring,
+    )
+
+
+def _term_entries(data: Mapping[str, Any]) -> dict[str, list[tuple[str, TermHit]]]:
+    tiers = data["tiers"]
+    per_language: dict[str, list[tuple[str, TermHit]]] = defaultdict(list)
+    for topic, spec in data["topics"].items():
+        for language, by_tier in (spec.get("terms") or {}).items():
+            for tier, terms in (by_tier or {}).items():
+                for term in terms or ():
+                    per_language[language].append((str(term), TermHit(topic, float(tiers[tier]), str(term))))
+    return per_language
+
+
+def _hashtag_tables(
+    data: Mapping[str, Any], entries: Mapping[str, list[tuple[str, TermHit]]]
+) -> tuple[dict[str, tuple[TermHit, ...]], tuple[tuple[str, tuple[TermHit, ...]], ...]]:
+    strong = float(data["tiers"]["strong"])
+    exact: dict[str, list[TermHit]] = defaultdict(list)
+    prefixes: dict[str, list[TermHit]] = defaultdict(list)
+    explicit = [(str(tag), TermHit(topic, strong, f"#{tag}")) for topic, spec in data["topics"].items()
+                for tag in spec.get("hashtags", ())]
+    compact = [(term, hit) for language_entries in entries.values() for term, hit in language_entries]
+    for term, hit in explicit + compact:
+        key = normalize_hashtag(re.sub(r"[\s\-]+", "", term))
+        target = prefixes if key.endswith("*") else exact
+        target[key.rstrip("*")].append(hit)
+    return ({k: _best_per_topic(v) for k, v in exact.items()},
+            tuple(sorted(((k, _best_per_topic(v)) for k, v in prefixes.items()), key=lambda kv: -len(kv[0]))))
+
+
+def _best_per_topic(hits: list[TermHit]) -> tuple[TermHit, ...]:
+    best: dict[str, TermHit] = {}
+    for hit in hits:
+        if hit.topic not in best or hit.weight > best[hit.topic].weight:
+            best[hit.topic] = hit
+    return tuple(best.values())
+
+
+def _topics(data: Mapping[str, Any]) -> dict[str, TopicInfo]:
+    topics = {tid: TopicInfo(tid, spec.get("parent"), bool(spec.get("sensitive", False)), str(spec.get("label", tid)))
+              for tid, spec in data["topics"].items()}
+    for info in topics.values():
+        if info.parent is not None and info.parent not in topics:
+            raise InfrastructureError(f"taxonomy topic {info.topic!r} has unknown parent {info.parent!r}",
+                                      reason="taxonomy_invalid")
+    return topics
+
+
+def build_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
+    """Compile a parsed taxonomy document (exposed for tests that build small taxonomies)."""
+    try:
+        entries = _term_entries(data)
+        exact, prefixes = _hashtag_tables(data, entries)
+        senses = [s for values in data.get("non_health_senses", {}).values() for s in values]
+        return Taxonomy(
+            version=str(data["version"]),
+            topics=MappingProxyType(_topics(data)),
+            matchers=MappingProxyType({lang: _compile_language(lang, e, data) for lang, e in entries.items()}),
+            hashtag_exact=MappingProxyType(exact),
+            hashtag_prefixes=prefixes,
+            hashtag_blockers=tuple(normalize_hashtag(re.sub(r"[\s\-*]+", "", s)) for s in senses),
+            debunk_cues=frozenset(normalize_text(c) for c in data.get("negation", {}).get("debunk", ())),
+        )
+    except (KeyError, TypeError, AttributeError, re.error) as exc:
+        raise InfrastructureError(f"taxonomy data is malformed: {exc!r}", reason="taxonomy_invalid") from exc
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path) -> Taxonomy:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InfrastructureError(f"cannot read taxonomy {path}: {exc}", reason="taxonomy_invalid") from exc
+    return build_taxonomy(data)
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Load and compile the taxonomy (the packaged one by default); cached, so once per process."""
+    return _load(Path(path or DEFAULT_PATH).resolve())

@@ -1,0 +1,108 @@
+"""Typed messages and options of the tag stage.
+
+``TopicTag.to_record()`` and ``TopicEvidence.to_record()`` mirror ``schemas/TopicTag.avsc`` and
+``schemas/TopicEvidence.avsc`` field for field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+STAGE = "tag"
+
+SOURCES = ("transcript", "caption", "hashtags")
+
+
+@dataclass(frozen=True)
+class TagInput:
+    """The text fields of one upload that are tagged.
+
+    Attributes:
+        transcript: Whisper transcript text ("" when there was no speech).
+        caption: the uploader's caption.
+        hashtags: the upload's hashtags, with or without the leading "#".
+        language: decided language, ISO 639-1, or "und" when undetermined.
+        secondary_language: a second plausible language (code-switching), if any.
+    """
+
+    transcript: str = ""
+    caption: str = ""
+    hashtags: tuple[str, ...] = ()
+    language: str = "und"
+    secondary_language: str | None = None
+
+
+@dataclass(frozen=True)
+class TagOptions:
+    """Operator-tunable thresholds of the tagger.
+
+    Attributes:
+        min_score: a topic is emitted when its score is at least this (one medium term = 0.6).
+        max_evidence: at most this many evidence spans are kept per topic (earliest first).
+        negation_window: words before a match searched for a negation cue (same clause only).
+        debunk_window: words before a misinformation match searched for a debunking cue.
+        max_repeats_per_term: occurrences of one term that add to the score (repetition is not
+            more evidence after a point).
+        include_english: also apply English terms whatever the decided language (social-media
+            English is everywhere).
+    """
+
+    min_score: float = 0.5
+    max_evidence: int = 8
+    negation_window: int = 3
+    debunk_window: int = 6
+    max_repeats_per_term: int = 2
+    include_english: bool = True
+
+
+@dataclass(frozen=True)
+class TopicEvidence:
+    """Where one taxonomy term matched.
+
+    Attributes:
+        source: "transcript", "caption" or "hashtags".
+        start: start offset in that field's normalized text (``normalize_field``).
+        end: end offset, exclusive.
+        term: the taxonomy term as written in taxonomy.yaml (or the hashtag entry).
+    """
+
+    source: str
+    start: int
+    end: int
+    term: str
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the TopicEvidence Avro record."""
+        return {"source": self.source, "start": self.start, "end": self.end, "term": self.term}
+
+
+@dataclass(frozen=True)
+class TopicTag:
+    """One topic at or above threshold, with the evidence that produced its score."""
+
+    topic: str
+    score: float
+    evidence: tuple[TopicEvidence, ...]
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the TopicTag Avro record."""
+        return {"topic": self.topic, "score": self.score, "evidence": [e.to_record() for e in self.evidence]}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> TopicTag:
+        """Build a tag from its Avro record (the route stage reads tags back)."""
+        evidence = tuple(TopicEvidence(**e) for e in record.get("evidence", ()))
+        return cls(topic=record["topic"], score=float(record["score"]), evidence=evidence)
+
+
+@dataclass(frozen=True)
+class TagResult:
+    """The tagger's answer: topics best first and the taxonomy version that produced them."""
+
+    topics: tuple[TopicTag, ...]
+    taxonomy_version: str
+
+    def topic_ids(self) -> tuple[str, ...]:
+        """Return the emitted topic ids, best first."""
+        return tuple(t.topic for t in self.topics)
