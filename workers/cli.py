@@ -68,8 +68,9 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 
     runtime = Runtime.create(settings)
     if args.action == "list":
-        for spec in runtime.catalog:
-            print(f"{settings.topic(spec.name):24} partitions={spec.partitions:<3} schema={spec.value_schema}")
+        from workers.contracts.topics import topic_table_markdown
+
+        print(topic_table_markdown(runtime.catalog))
         return 0
     admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, **kafka_security(settings))
     try:

@@ -15,7 +15,8 @@ def fetch_policy(settings: Settings) -> Any:
 
     return FetchPolicy(
         media_root=settings.media_root, allowed_hosts=frozenset(settings.audio_allowed_hosts),
-        max_bytes=settings.max_audio_bytes, timeout_s=settings.fetch_timeout_s,
+        max_bytes=settings.max_audio_bytes, connect_timeout_s=settings.fetch_timeout_s,
+        read_timeout_s=settings.fetch_timeout_s,
     )
 
 
@@ -24,7 +25,7 @@ def transcribe_options(settings: Settings) -> Any:
     from workers.transcribe.core import TranscribeOptions
 
     return TranscribeOptions(
-        max_audio_s=settings.max_audio_s, vad_enabled=settings.vad_enabled,
+        max_audio_s=settings.max_audio_s, max_audio_bytes=settings.max_audio_bytes, vad=settings.vad_enabled,
         time_budget_s=settings.asr_time_budget_s, decode=DecodeOptions(beam_size=settings.asr_beam_size),
     )
 
@@ -47,7 +48,7 @@ def _transcribe(settings: Settings) -> Any:
 
 
 def _language(settings: Settings) -> Any:
-    from workers.language import LanguageDetector
+    from workers.language.detector import LanguageDetector
 
     return LanguageDetector()
 
@@ -56,7 +57,7 @@ def _tag(settings: Settings) -> Any:
     from workers.agents.tag import TagCore
     from workers.tagging import TagOptions, load_taxonomy
 
-    return TagCore(taxonomy=load_taxonomy(), options=TagOptions(threshold=settings.tag_threshold))
+    return TagCore(taxonomy=load_taxonomy(), options=TagOptions(min_score=settings.tag_threshold))
 
 
 def _route(settings: Settings) -> Any:

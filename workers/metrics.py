@@ -15,7 +15,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    generate_latest,
+)
 
 NAMESPACE = "fides"
 STAGES = ("transcribe", "language", "tag", "route", "registry")
@@ -25,6 +33,8 @@ COUNTRIES = ("US", "GB", "FR", "JP", "KR", "ID", "MX", "BR")
 FAILURE_KINDS = ("poison", "transient", "infrastructure")
 TRANSCRIPT_STATUSES = ("transcribed", "no_audio", "no_speech")
 OTHER = "other"
+#: The Content-Type header to serve ``exposition()`` with.
+EXPOSITION_CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # Light stages (language, tag, route, registry) are pure CPU work on short text: langdetect takes a few
 # ms, tagging and routing well under one. Millisecond-scale buckets, 0.5 ms to 5 s, resolve their p99.
@@ -110,7 +120,7 @@ class _Labels:
     review_reason: LabelSet = field(default_factory=LabelSet)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PipelineMetrics:
     """Every metric one worker process exposes; create with ``PipelineMetrics.create(registry)``."""
 

@@ -176,7 +176,7 @@ def settings_table_markdown() -> str:
         default = f.default
         if isinstance(default, tuple):
             default = ",".join(default)
-        if f.name == "contracts_dir":
-            default = "(repository root)"
-        rows.append(f"| `{f.metadata['env']}` | `{default}` | {f.metadata['doc']} |")
+        shown = "(repository root)" if f.name == "contracts_dir" else \
+            "(unset)" if default in ("", None) else f"`{default}`"
+        rows.append(f"| `{f.metadata['env']}` | {shown} | {f.metadata['doc']} |")
     return "\n".join(rows)

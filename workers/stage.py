@@ -72,7 +72,7 @@ async def process_message(spec: StageSpec, runtime: Runtime, source: SourceMessa
         runtime.metrics.event_in(spec.stage, source.topic)
         started = time.perf_counter()
         with runtime.metrics.inflight(spec.stage):
-            attempt = 0
+            attempt, record = 0, None
             while True:
                 attempt += 1
                 try:
@@ -85,7 +85,7 @@ async def process_message(spec: StageSpec, runtime: Runtime, source: SourceMessa
                 except TransientError as exc:
                     runtime.metrics.failure(spec.stage, "transient")
                     if attempt >= runtime.settings.max_attempts:
-                        await dead_letter(runtime, spec.stage, source, exc, attempt)
+                        await dead_letter(runtime, spec.stage, source, exc, attempt, record)
                         break
                     runtime.metrics.retry(spec.stage)
                     delay = runtime.settings.retry_backoff_s * 2 ** (attempt - 1)
@@ -93,14 +93,14 @@ async def process_message(spec: StageSpec, runtime: Runtime, source: SourceMessa
                     await asyncio.sleep(delay)
                 except PoisonError as exc:
                     runtime.metrics.failure(spec.stage, "poison")
-                    await dead_letter(runtime, spec.stage, source, exc, attempt)
+                    await dead_letter(runtime, spec.stage, source, exc, attempt, record)
                     break
                 except Exception as exc:  # a bug must not lose the upload: dead-letter it loudly
                     log.exception("unexpected error")
                     runtime.metrics.failure(spec.stage, "poison")
                     wrapped = _Unexpected(f"{type(exc).__name__}: {exc}")
                     wrapped.__cause__ = exc
-                    await dead_letter(runtime, spec.stage, source, wrapped, attempt)
+                    await dead_letter(runtime, spec.stage, source, wrapped, attempt, record)
                     break
         runtime.metrics.observe_stage_seconds(spec.stage, time.perf_counter() - started)
 
@@ -125,8 +125,17 @@ async def emit_all(runtime: Runtime, stage: str, emits: list[Emit]) -> None:
         runtime.metrics.event_out(stage, emit.topic)
 
 
+def upload_event_id(record: dict[str, Any] | None) -> str | None:
+    """The upload's event id from any pipeline record (an UploadEvent or one that embeds it)."""
+    if not record:
+        return None
+    upload = record.get("upload", record)
+    return upload.get("event_id") if isinstance(upload, dict) else None
+
+
 async def dead_letter(
-    runtime: Runtime, stage: str, source: SourceMessage, exc: PipelineError, attempts: int
+    runtime: Runtime, stage: str, source: SourceMessage, exc: PipelineError, attempts: int,
+    record: dict[str, Any] | None = None,
 ) -> None:
     """Write the input, untouched, with what went wrong to pipeline.dlq; failing that, crash."""
     logging.getLogger(f"workers.{stage}").error("dead-lettered (%s): %s", exc.reason, exc)
@@ -141,7 +150,7 @@ async def dead_letter(
         "source_offset": source.offset,
         "original_key": source.key,
         "original_value": source.value,
-        "upload_event_id": None,
+        "upload_event_id": upload_event_id(record),
         "attempts": attempts,
         "failed_at": int(time.time() * 1000),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Any
 
@@ -9,6 +10,7 @@ from workers.app import PipelineApp
 from workers.cores import load_cores
 from workers.runtime import Runtime, version
 from workers.settings import Settings
+from workers.stage import StageSpec
 
 log = logging.getLogger("workers.worker")
 
@@ -29,27 +31,29 @@ def _tables(pipeline: PipelineApp) -> dict[str, Any]:
     return tables
 
 
+def _stage_spec(stage: str, runtime: Runtime, tables: dict[str, Any]) -> StageSpec:
+    """Import only the stages this worker runs (a transcriber never loads the routing data)."""
+    module = importlib.import_module(f"workers.agents.{stage}")
+    if stage == "transcribe":
+        return module.stage_spec(runtime, tables.get("transcripts"))
+    if stage in ("route", "registry"):
+        return module.stage_spec(runtime, tables["registry"])
+    return module.stage_spec(runtime)
+
+
 def build_worker(settings: Settings, runtime: Runtime | None = None) -> PipelineApp:
     """A ready-to-run Faust app for ``settings.stages`` with its cores loaded."""
-    from workers.agents import language, registry, route, tag, transcribe
-
     runtime = runtime or Runtime.create(settings)
     runtime.cores.update(load_cores(settings, settings.stages))
     pipeline = PipelineApp(settings, runtime)
     tables = _tables(pipeline)
-    specs = {
-        "transcribe": lambda: transcribe.stage_spec(runtime, tables.get("transcripts")),
-        "language": lambda: language.stage_spec(runtime),
-        "tag": lambda: tag.stage_spec(runtime),
-        "route": lambda: route.stage_spec(runtime, tables["registry"]),
-        "registry": lambda: registry.stage_spec(runtime, tables["registry"]),
-    }
     for stage in settings.stages:
-        pipeline.add_stage(specs[stage]())
+        pipeline.add_stage(_stage_spec(stage, runtime, tables))
+    transcribe_core, tag_core = runtime.cores.get("transcribe"), runtime.cores.get("tag")
     runtime.metrics.set_build_info(
-        version=version(), backend=settings.asr_backend if "transcribe" in settings.stages else "",
-        model="whisper-base" if "transcribe" in settings.stages else "",
-        taxonomy_version=getattr(runtime.cores.get("tag"), "taxonomy", None) and runtime.cores["tag"].taxonomy.version or "",
+        version=version(), backend=transcribe_core.backend.name if transcribe_core else "",
+        model=transcribe_core.backend.model if transcribe_core else "",
+        taxonomy_version=tag_core.taxonomy.version if tag_core else "",
     )
     pipeline.mark_ready()
     log.info("worker built: stages=%s settings=%s", ",".join(settings.stages), settings.masked())

@@ -6,7 +6,8 @@ from typing import Any
 
 from workers.agents.common import StageClock, video_key
 from workers.ids import derive_event_id
-from workers.language import LanguageDetector, LanguageEvidence
+from workers.language.detector import LanguageDetector
+from workers.language.types import LanguageEvidence
 from workers.runtime import Runtime
 from workers.stage import Emit, SourceMessage, StageSpec
 

@@ -15,7 +15,8 @@ from workers.errors import StageTimeout
 from workers.ids import derive_event_id
 from workers.runtime import Runtime
 from workers.stage import Emit, SourceMessage, StageSpec
-from workers.transcribe.core import TranscribeOptions, decode_upload_audio, transcribe
+from workers.transcribe.core import TranscribeOptions, load_audio, transcribe
+from workers.transcribe.decode import NoAudioStream, audio_sha256
 from workers.transcribe.fetch import FetchPolicy
 from workers.transcribe.types import AsrBackend, Transcript
 
@@ -50,6 +51,11 @@ async def _off_loop(core: TranscribeCore, fn: Any, *args: Any, **kwargs: Any) ->
         return await loop.run_in_executor(core.executor, functools.partial(fn, *args, **kwargs))
 
 
+def _load_and_hash(uri: str, core: TranscribeCore) -> tuple[Any, str]:
+    samples = load_audio(uri, core.policy, core.options)
+    return samples, audio_sha256(samples)
+
+
 async def transcribe_upload(
     upload: dict[str, Any], core: TranscribeCore, cache: MutableMapping[str, Any] | None, runtime: Runtime
 ) -> Transcript:
@@ -57,8 +63,11 @@ async def transcribe_upload(
     if not upload.get("audio_uri"):
         return Transcript(status="no_audio")
     started = time.perf_counter()
-    audio = await _off_loop(core, decode_upload_audio, upload["audio_uri"], core.policy, core.options)
-    cached = cache.get(audio.sha256) if cache is not None else None
+    try:
+        samples, sha256 = await _off_loop(core, _load_and_hash, upload["audio_uri"], core)
+    except NoAudioStream:
+        return Transcript(status="no_audio")  # a video without an audio track is a normal upload
+    cached = cache.get(sha256) if cache is not None else None
     if cached is not None:
         hit = Transcript.from_record(cached)
         return replace(hit, cache_hit=True, processing_ms=(time.perf_counter() - started) * 1000.0)
@@ -66,14 +75,14 @@ async def transcribe_upload(
     deadline = time.monotonic() + budget
     try:
         transcript = await asyncio.wait_for(
-            _off_loop(core, transcribe, audio.samples, core.backend, core.options, deadline=deadline),
+            _off_loop(core, transcribe, samples, core.backend, core.options, deadline=deadline),
             timeout=budget + _GRACE_S,
         )
     except TimeoutError as exc:
         raise StageTimeout(f"transcription exceeded {budget:.0f} s") from exc
     transcript = replace(transcript, processing_ms=(time.perf_counter() - started) * 1000.0)
     if cache is not None and transcript.status in ("transcribed", "no_speech"):
-        cache[audio.sha256] = transcript.to_record()
+        cache[sha256] = transcript.to_record()
     return transcript
 
 

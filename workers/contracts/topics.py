@@ -90,3 +90,16 @@ def load_topic_catalog(path: Path) -> TopicCatalog:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     defaults = raw.get("defaults", {})
     return TopicCatalog({name: _spec(name, spec, defaults) for name, spec in raw["topics"].items()})
+
+
+def topic_table_markdown(catalog: TopicCatalog) -> str:
+    """The README topic table, generated from ``topics.yaml``."""
+    rows = ["| topic | partitions | key | value schema | cleanup / retention | producers → consumers | purpose |",
+            "|---|---|---|---|---|---|---|"]
+    for spec in catalog:
+        retention = spec.config.get("retention.ms")
+        policy = spec.config.get("cleanup.policy", "delete")
+        kept = f"{policy}, {int(retention) // 86_400_000} d" if retention else policy
+        flow = f"{', '.join(spec.producers)} → {', '.join(spec.consumers)}"
+        rows.append(f"| `{spec.name}` | {spec.partitions} | {spec.key} | {spec.value_schema} | {kept} | {flow} | {spec.doc} |")
+    return "\n".join(rows)

@@ -14,6 +14,7 @@ from workers.language.text import TextAnalysis
 from workers.language.types import LanguageDecision, LanguageEvidence, LanguageOptions, LanguageScore
 
 _LOG_FLOOR = math.log(1e-3)  # no single source can veto a language by more than this
+_CONTENDER_MARGIN = 8.0
 _SUPPORT_LOG_RATIO = math.log(4.0)
 _SCRIPT_LOG_FLOOR = math.log(1e-5)
 _WHISPER_LANGUAGES = 99  # how many languages Whisper's residual probability is spread over
@@ -98,13 +99,22 @@ def _sources_for(language: str, sources: list[SourceEvidence], priors: Priors) -
     return tuple(names)
 
 
+def _contenders(sources: list[SourceEvidence]) -> set[str]:
+    """Languages some source rates within e^-8 of its best: no other language can win the pool."""
+    out = set()
+    for source in sources:
+        best = max(source.log_probs.values())
+        out.update(lang for lang, value in source.log_probs.items() if value >= best - _CONTENDER_MARGIN)
+    return out
+
+
 def fuse(
     sources: list[SourceEvidence], priors: Priors, options: LanguageOptions, secondary: str | None
 ) -> LanguageDecision:
     """Pool the sources (weighted log-linear), add priors, and return the calibrated decision."""
     if not sources:
         return LanguageDecision.undetermined()
-    candidates = sorted({lang for s in sources for lang in s.log_probs} | set(options.product_languages))
+    candidates = sorted(_contenders(sources) | set(options.product_languages))
     logits = np.array(
         [sum(s.weight * s.log_prob(lang) for s in sources) + _prior(lang, priors, options)
          for lang in candidates]

@@ -36,10 +36,12 @@ class CleanText:
 
 def _strip_symbols(text: str) -> str:
     """Replace emoji, pictographs and other symbols with spaces; keep letters, marks, digits, punctuation."""
+    if text.isascii():
+        return text  # no emoji below U+0080; control characters are whitespace to str.split anyway
     out = []
     for ch in text.translate(_INVISIBLE):
-        category = unicodedata.category(ch)
-        out.append(" " if category in ("So", "Sk", "Cs", "Co", "Cn", "Cc", "Cf") else ch)
+        drop = ch >= "\u2000" and unicodedata.category(ch) in ("So", "Sk", "Cs", "Co", "Cn", "Cc", "Cf")
+        out.append(" " if drop else ch)
     return "".join(out)
 
 
@@ -67,8 +69,9 @@ def split_hashtag(tag: str) -> str:
 
 def _calm_case(word: str) -> str:
     """Lower-case shouted words: the n-gram profiles skip all-caps words entirely."""
-    letters = [ch for ch in word if ch.isalpha()]
-    return word.lower() if len(letters) > 1 and all(ch.isupper() for ch in letters) else word
+    if not word.isupper():
+        return word
+    return word.lower() if sum(map(str.isalpha, word)) > 1 else word
 
 
 def normalize_prose(text: str) -> str:
@@ -110,6 +113,8 @@ class ScriptCounts:
 
 def count_scripts(text: str) -> ScriptCounts:
     """Count letters per script (Latin, Hangul, kana, Han, other)."""
+    if text.isascii():
+        return ScriptCounts(latin=sum(map(str.isalpha, text)))
     latin = hangul = kana = han = other = 0
     for ch in text:
         if not ch.isalpha():

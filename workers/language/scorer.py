@@ -21,7 +21,8 @@ from workers.errors import InfrastructureError
 
 _ALPHA = 0.5  # langdetect's default smoothing
 _BASE_FREQ = 10000  # langdetect's n-gram frequency base
-_MAX_CHARS = 2000  # enough for a confident decision; bounds the cost of long transcripts
+_MAX_CHARS = 2000
+_TOKEN_CACHE_SIZE = 200_000  # distinct tokens remembered (~0.5 KB each)  # enough for a confident decision; bounds the cost of long transcripts
 
 
 def profiles_directory() -> Path:
@@ -46,6 +47,7 @@ class NgramScorer:
         self._index = index
         self._log_probs = log_probs
         self._char_map: dict[str, str] = {}  # memo of langdetect's per-character normalization
+        self._token_cache: dict[str, tuple[tuple[str, np.ndarray, int], ...]] = {}  # words repeat (Zipf)
 
     @classmethod
     def load(cls, directory: Path | None = None) -> NgramScorer:
@@ -75,21 +77,24 @@ class NgramScorer:
         log_probs = np.log(np.asarray(rows, dtype=np.float64) + floor).astype(np.float32)
         return cls(languages, index, log_probs)
 
+    def _prepare(self, text: str) -> list[str]:
+        """langdetect's text rules: Vietnamese normalization; Latin letters dropped from non-Latin text."""
+        text = text[:_MAX_CHARS]
+        if text.isascii():
+            return text.split()
+        text = NGram.normalize_vi(text)
+        latin = sum(1 for ch in text if "A" <= ch <= "z")
+        non_latin = sum(1 for ch in text if ch >= "\u0300" and ch.isalpha())
+        if latin * 2 < non_latin:
+            text = "".join(" " if "A" <= ch <= "z" else ch for ch in text)
+        return text.split()
+
     def _normalize_char(self, ch: str) -> str:
         mapped = self._char_map.get(ch)
         if mapped is None:
             mapped = NGram.normalize(ch)
             self._char_map[ch] = mapped  # benign race: every thread stores the same value
         return mapped
-
-    def _prepare(self, text: str) -> list[str]:
-        """Apply langdetect's normalization and its rule that drops Latin letters from non-Latin text."""
-        text = NGram.normalize_vi(text[:_MAX_CHARS])
-        latin = sum(1 for ch in text if "A" <= ch <= "z")
-        non_latin = sum(1 for ch in text if ch >= "\u0300" and ch.isalpha())
-        if latin * 2 < non_latin:
-            text = "".join(" " if "A" <= ch <= "z" else ch for ch in text)
-        return "".join(self._normalize_char(ch) for ch in text).split()
 
     def _word_rows(self, word: str) -> list[int]:
         padded = f" {word} "
@@ -107,17 +112,29 @@ class NgramScorer:
                     rows.append(row)
         return rows
 
+    def _token_scores(self, token: str) -> tuple[tuple[str, np.ndarray, int], ...]:
+        """(word, log-likelihood vector, n-grams) of each word a raw token normalizes to; memoized."""
+        cached = self._token_cache.get(token)
+        if cached is None:
+            words = "".join(self._normalize_char(ch) for ch in token).split()
+            scored = []
+            for word in words:
+                rows = self._word_rows(word)
+                if rows:
+                    scored.append((word, self._log_probs[rows].sum(axis=0, dtype=np.float64), len(rows)))
+            cached = tuple(scored)
+            if len(self._token_cache) >= _TOKEN_CACHE_SIZE:
+                self._token_cache.clear()  # crude bound; a dict swap is atomic, so threads stay safe
+            self._token_cache[token] = cached
+        return cached
+
     def word_scores(self, text: str) -> WordScores:
         """Per-word log-likelihoods of a text (words without known n-grams are left out)."""
-        words, sums, total = [], [], 0
-        for word in self._prepare(text):
-            rows = self._word_rows(word)
-            if rows:
-                words.append(word)
-                sums.append(self._log_probs[rows].sum(axis=0, dtype=np.float64))
-                total += len(rows)
-        matrix = np.vstack(sums) if sums else np.zeros((0, len(self.languages)))
-        return WordScores(tuple(words), matrix, total)
+        scored = [entry for token in self._prepare(text) for entry in self._token_scores(token)]
+        if not scored:
+            return WordScores((), np.zeros((0, len(self.languages))), 0)
+        words, vectors, counts = zip(*scored, strict=True)
+        return WordScores(words, np.vstack(vectors), sum(counts))
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:

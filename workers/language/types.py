@@ -110,10 +110,10 @@ class LanguageOptions:
     # A weak prior: log-odds added to the region's languages (log 3 ~ "three times likelier").
     region_prior_weight: float = 1.1
     # Extra log-odds for the product languages, so that 1-3-word texts lean to the languages we serve.
-    product_prior_weight: float = 1.5
+    product_prior_weight: float = 1.0
     product_languages: tuple[str, ...] = ("en", "id", "ms", "es", "pt", "fr", "ja", "ko")
     # Text scorer temperature (fitted on the dev split; see evaluate.py): calibrates confidences.
-    text_temperature: float = 6.0
+    text_temperature: float = 1.5
     # Below this confidence the decision is "und".
     min_confidence: float = 0.2
     # Audio below this probability is ignored (Whisper guesses wildly on music and noise).

@@ -46,12 +46,24 @@ class TopicInfo:
 
 
 @dataclass(frozen=True)
-class LanguageMatcher:
-    """Compiled matchers of one language; ``hits[group]`` tells what a named group means."""
+class TopicMatcher:
+    """All terms of one topic in one language; ``hits[group]`` tells what a named group means.
 
-    language: str
+    One pattern per topic (not per language) so that overlapping terms of different topics all match:
+    "vaccines cause autism" is both a vaccines and a misinformation_signal match.
+    """
+
+    topic: str
     pattern: re.Pattern[str]
     hits: Mapping[str, tuple[TermHit, ...]]
+
+
+@dataclass(frozen=True)
+class LanguageMatcher:
+    """Compiled matchers of one language."""
+
+    language: str
+    topics: tuple[TopicMatcher, ...]
     blockers: re.Pattern[str] | None
     negation_before: frozenset[str]
     negation_after: tuple[str, ...]
@@ -104,26 +116,40 @@ def _alternation(patterns: Iterable[str]) -> str:
     return "|".join(sorted(set(patterns), key=lambda p: (-len(p), p)))
 
 
-def _compile_language(language: str, entries: list[tuple[str, TermHit]], data: Mapping[str, Any]) -> LanguageMatcher:
-    substring = language in data.get("substring_languages", ())
+def _compile_topic(topic: str, entries: list[tuple[str, TermHit]], language: str, substring: bool) -> TopicMatcher:
     by_regex: dict[str, list[TermHit]] = defaultdict(list)
     for term, hit in entries:
         by_regex[term_regex(term, language, substring)].append(hit)
     ordered = sorted(by_regex, key=lambda p: (-len(p), p))
     groups = {f"t{i}": tuple(by_regex[p]) for i, p in enumerate(ordered)}
     pattern = re.compile("|".join(f"(?P<t{i}>{p})" for i, p in enumerate(ordered)))
+    return TopicMatcher(topic, pattern, MappingProxyType(groups))
+
+
+def _compile_language(
+    language: str, entries: list[tuple[str, TermHit]], data: Mapping[str, Any]
+) -> LanguageMatcher:
+    substring = language in data.get("substring_languages", ())
+    per_topic: dict[str, list[tuple[str, TermHit]]] = defaultdict(list)
+    for term, hit in entries:
+        per_topic[hit.topic].append((term, hit))
     senses = data.get("non_health_senses", {}).get(language, ())
-    blockers = re.compile(_alternation(term_regex(s, language, substring) for s in senses)) if senses else None
     negation = data.get("negation", {})
     return LanguageMatcher(
         language=language,
-        pattern=pattern,
-        hits=MappingProxyType(groups),
-        blockers=blockers,
+        topics=tuple(_compile_topic(t, e, language, substring) for t, e in per_topic.items()),
+        blockers=re.compile(_alternation(term_regex(s, language, substring) for s in senses)) if senses else None,
         negation_before=frozenset(normalize_text(c) for c in negation.get("before", {}).get(language, ())),
         negation_after=tuple(normalize_text(c) for c in negation.get("after", {}).get(language, ())),
         substring=substring,
     )
+
+
+def _require_text(term: object, topic: str) -> None:
+    # YAML 1.1 reads bare no/yes/on/off as booleans: a silently lost term is worse than a crash.
+    if not isinstance(term, str):
+        raise InfrastructureError(f"taxonomy term {term!r} of {topic!r} is not a string; quote it",
+                                  reason="taxonomy_invalid")
 
 
 def _term_entries(data: Mapping[str, Any]) -> dict[str, list[tuple[str, TermHit]]]:
@@ -133,6 +159,7 @@ def _term_entries(data: Mapping[str, Any]) -> dict[str, list[tuple[str, TermHit]
         for language, by_tier in (spec.get("terms") or {}).items():
             for tier, terms in (by_tier or {}).items():
                 for term in terms or ():
+                    _require_text(term, topic)
                     per_language[language].append((str(term), TermHit(topic, float(tiers[tier]), str(term))))
     return per_language
 
@@ -185,7 +212,7 @@ def build_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
             hashtag_exact=MappingProxyType(exact),
             hashtag_prefixes=prefixes,
             hashtag_blockers=tuple(normalize_hashtag(re.sub(r"[\s\-*]+", "", s)) for s in senses),
-            debunk_cues=frozenset(normalize_text(c) for c in data.get("negation", {}).get("debunk", ())),
+            debunk_cues=frozenset(normalize_text(str(c)) for c in data.get("negation", {}).get("debunk", ())),
         )
     except (KeyError, TypeError, AttributeError, re.error) as exc:
         raise InfrastructureError(f"taxonomy data is malformed: {exc!r}", reason="taxonomy_invalid") from exc

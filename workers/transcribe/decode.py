@@ -92,10 +92,14 @@ def _looks_like_media(data: bytes) -> bool:
 
 def _decode_first_audio_stream(container: av.container.InputContainer, max_samples: int) -> np.ndarray:
     if not container.streams.audio:
+        if not container.streams:  # e.g. an MP4 cut off inside its index: damaged, not silent
+            raise CorruptAudio(f"{container.format.name} container has no readable streams")
         raise NoAudioStream(f"{container.format.name} container has no audio stream")
     stream = container.streams.audio[0]
     _check_header(stream)
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    # Keep the channel layout and average channels ourselves: swresample's mono downmix adds channels
+    # (stereo +3 dB, 5.1 clips), while the mean keeps a signal present in every channel at its level.
+    resampler = av.AudioResampler(format="fltp", layout=None, rate=SAMPLE_RATE)
     chunks: list[np.ndarray] = []
     total = 0
     try:
@@ -106,7 +110,7 @@ def _decode_first_audio_stream(container: av.container.InputContainer, max_sampl
                 break  # the cap, not the file, bounds the work: never decode hours of a bomb
         else:
             _append(chunks, resampler.resample(None))
-    except av.FFmpegError as exc:
+    except (av.FFmpegError, ValueError) as exc:  # ValueError: layout or rate changed mid-stream
         raise CorruptAudio(f"audio stream cannot be decoded: {exc}") from exc
     samples = np.concatenate(chunks)[:max_samples] if chunks else np.zeros(0, dtype=np.float32)
     # Float codecs can carry NaN/inf or values far past full scale; Whisper's log-mel would turn them
@@ -130,7 +134,7 @@ def _check_frame(frame: av.AudioFrame) -> None:
 def _append(chunks: list[np.ndarray], frames: list[av.AudioFrame]) -> int:
     added = 0
     for frame in frames:
-        mono = frame.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+        mono = frame.to_ndarray().mean(axis=0, dtype=np.float32)  # planar: (channels, samples)
         chunks.append(mono)
         added += mono.size
     return added

@@ -14,6 +14,7 @@ request therefore goes through :func:`fetch_audio` with a frozen :class:`FetchPo
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import os
 import socket
 import ssl
@@ -107,22 +108,34 @@ def local_path(uri: str, policy: FetchPolicy) -> Path:
 def _read_file(uri: str, policy: FetchPolicy) -> bytes:
     path = local_path(uri, policy)
     try:
-        # O_NOFOLLOW: the last component cannot have been swapped for a symlink since resolve().
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # O_NOFOLLOW: the last component cannot have been swapped for a symlink since resolve();
+        # O_NONBLOCK: opening a FIFO planted below the root must not hang the worker.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError as exc:
         raise AudioNotFound(f"no such audio file {path}") from exc
     except OSError as exc:
         raise AudioFetchRefused(f"cannot open {path}: {exc.strerror}") from exc
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise AudioFetchRefused(f"{path} is not a regular file")
         if info.st_size > policy.max_bytes:
             raise AudioTooLarge(f"{path} has {info.st_size} bytes, cap is {policy.max_bytes}")
-        data = fh.read(policy.max_bytes + 1)
+        data = _read_fd(fd, policy.max_bytes + 1)
+    finally:
+        os.close(fd)
     if len(data) > policy.max_bytes:
         raise AudioTooLarge(f"{path} grew past the cap of {policy.max_bytes} bytes while reading")
     return data
+
+
+def _read_fd(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit and (chunk := os.read(fd, min(_CHUNK * 16, limit - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 # -- http(s):// ---------------------------------------------------------------------------------------
@@ -152,7 +165,7 @@ def check_http_url(url: str, policy: FetchPolicy) -> _Target:
         raise AudioFetchRefused(f"host {host!r} is not on the audio allow-list")
     try:
         port = parts.port or (443 if scheme == "https" else 80)
-        addresses = policy.resolver(host)
+        addresses = [host] if _is_ip_literal(host) else policy.resolver(host)
     except ValueError as exc:
         raise AudioFetchRefused(f"bad port in {url!r}") from exc
     except OSError as exc:
@@ -160,6 +173,14 @@ def check_http_url(url: str, policy: FetchPolicy) -> _Target:
     check_addresses(host, addresses, policy.allow_private_networks)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return _Target(scheme, host, port, path, tuple(addresses))
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _fetch_http(url: str, policy: FetchPolicy) -> bytes:

@@ -1,0 +1,1 @@
+"""Reusable helpers for the test tiers (real Prometheus server, …)."""

@@ -1,0 +1,190 @@
+"""The tag stage's pure core: text fields of an upload -> health topics with evidence.
+
+Which terms apply: the decided language, the secondary language and English (social-media English is
+everywhere); an undetermined language ("und") or one without terms applies every language's terms
+(short captions are where detection fails). Hashtags are matched against every language.
+
+Negation: a match is dropped when a negation cue sits among the few words before it in the same clause
+("I'm not depressed" -> no depression tag; "I don't want to die" -> no suicide tag) or, in ja/ko,
+right after it ("死にたくない" is not matched as 死にたい anyway; "자살하지 않" is negated). Phrases that
+carry their own negation ("don't want to live") are terms and are unaffected. Non-health senses
+("tropical depression", "killing it", "suicide squad", "bom bunuh diri") are listed in the taxonomy;
+a match inside one is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from workers.tagging.normalize import hashtag_spans, normalize_text
+from workers.tagging.taxonomy import Taxonomy, TermHit
+from workers.tagging.types import TagInput, TagOptions, TagResult, TopicEvidence, TopicTag
+
+MISINFORMATION = "misinformation_signal"
+_CLAUSE_BREAK = re.compile(r"[.!?;:,\n()\"]")
+_WORD = re.compile(r"[\w']+")
+
+
+def select_languages(fields: TagInput, taxonomy: Taxonomy, options: TagOptions) -> tuple[str, ...]:
+    """The languages whose terms are applied to this upload's transcript and caption."""
+    known = set(taxonomy.languages)
+    if fields.language not in known:
+        return taxonomy.languages if fields.language in ("und", "") else _with_english({"en"} & known, options)
+    chosen = {fields.language} | ({fields.secondary_language} & known if fields.secondary_language else set())
+    return _with_english(chosen, options)
+
+
+def _with_english(chosen: set[str], options: TagOptions) -> tuple[str, ...]:
+    return tuple(sorted(chosen | ({"en"} if options.include_english else set())))
+
+
+def _words_before(text: str, start: int, window: int) -> list[str]:
+    head = text[max(0, start - 120):start]
+    clause = _CLAUSE_BREAK.split(head)[-1]
+    return _WORD.findall(clause)[-window:] if window > 0 else []
+
+
+def _cue_in(words: list[str], cues: frozenset[str]) -> bool:
+    return any(w in cues or (w[:2] + "'" in cues if len(w) > 2 and w[1] == "'" else False) for w in words)
+
+
+_AFTER_WINDOW = 12  # characters after a ja/ko match searched for a negation ("…したいわけじゃない")
+
+
+@dataclass(frozen=True)
+class LanguageContext:
+    """What the applied languages share: a Spanish "no" negates an English term in Spanglish, and a
+    French "attentat suicide" blocks the English term "suicide"."""
+
+    negation_before: frozenset[str]
+    negation_after: tuple[str, ...]
+    blockers: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def for_languages(cls, languages: tuple[str, ...], taxonomy: Taxonomy) -> LanguageContext:
+        """Union of the cues and non-health senses of ``languages``."""
+        matchers = [taxonomy.matchers[lang] for lang in languages]
+        return cls(
+            frozenset().union(*(m.negation_before for m in matchers)),
+            tuple(c for m in matchers for c in m.negation_after),
+            tuple(m.blockers for m in matchers if m.blockers is not None),
+        )
+
+    def blocked_spans(self, text: str) -> list[tuple[int, int]]:
+        """Spans of ``text`` that are non-health senses."""
+        return [m.span() for pattern in self.blockers for m in pattern.finditer(text)]
+
+
+def is_negated(text: str, span: tuple[int, int], substring: bool, context: LanguageContext,
+               options: TagOptions) -> bool:
+    """Whether a negation cue governs the match at ``text[span[0]:span[1]]``."""
+    start, end = span
+    if substring:
+        tail = text[end:end + _AFTER_WINDOW]
+        return any(cue in tail for cue in context.negation_after)
+    return _cue_in(_words_before(text, start, options.negation_window), context.negation_before)
+
+
+def _keep(text: str, span: tuple[int, int], hit: TermHit, blocked: list[tuple[int, int]], substring: bool,
+          context: LanguageContext, taxonomy: Taxonomy, options: TagOptions) -> bool:
+    start, end = span
+    if any(b_start < end and start < b_end for b_start, b_end in blocked):
+        return False
+    debunk_words = _words_before(text, start, options.debunk_window)
+    if hit.topic == MISINFORMATION and _cue_in(debunk_words, taxonomy.debunk_cues):
+        return False
+    return not is_negated(text, span, substring, context, options)
+
+
+def match_text(source: str, text: str, languages: tuple[str, ...], taxonomy: Taxonomy,
+               options: TagOptions) -> Iterator[tuple[TermHit, TopicEvidence]]:
+    """Every kept term match in one normalized text field."""
+    context = LanguageContext.for_languages(languages, taxonomy)
+    blocked = context.blocked_spans(text)
+    for language in languages:
+        matcher = taxonomy.matchers[language]
+        for topic_matcher in matcher.topics:
+            for match in topic_matcher.pattern.finditer(text):
+                for hit in topic_matcher.hits[match.lastgroup or ""]:
+                    if _keep(text, match.span(), hit, blocked, matcher.substring, context, taxonomy, options):
+                        yield hit, TopicEvidence(source, match.start(), match.end(), hit.term)
+
+
+def match_hashtags(hashtags: tuple[str, ...], taxonomy: Taxonomy) -> Iterator[tuple[TermHit, TopicEvidence]]:
+    """Every hashtag that is a taxonomy hashtag or a term written without spaces."""
+    text, spans = hashtag_spans(hashtags)
+    for start, end in spans:
+        tag = text[start:end]
+        if any(tag.startswith(b) for b in taxonomy.hashtag_blockers):
+            continue
+        hits = taxonomy.hashtag_exact.get(tag) or next(
+            (h for prefix, h in taxonomy.hashtag_prefixes if tag.startswith(prefix)), ())
+        for hit in hits:
+            yield hit, TopicEvidence("hashtags", start, end, hit.term)
+
+
+def _all_matches(fields: TagInput, taxonomy: Taxonomy, options: TagOptions) -> dict[str, list[tuple[TermHit, TopicEvidence]]]:
+    languages = select_languages(fields, taxonomy, options)
+    streams = [match_text("transcript", normalize_text(fields.transcript), languages, taxonomy, options),
+               match_text("caption", normalize_text(fields.caption), languages, taxonomy, options),
+               match_hashtags(fields.hashtags, taxonomy)]
+    # The same span can match in two languages ("overthinking": en weak, id medium): keep the heavier.
+    best: dict[tuple[str, str, int, int], tuple[TermHit, TopicEvidence]] = {}
+    for stream in streams:
+        for hit, evidence in stream:
+            key = (hit.topic, evidence.source, evidence.start, evidence.end)
+            if key not in best or hit.weight > best[key][0].weight:
+                best[key] = (hit, evidence)
+    found: dict[str, list[tuple[TermHit, TopicEvidence]]] = defaultdict(list)
+    for hit, evidence in best.values():
+        found[hit.topic].append((hit, evidence))
+    return found
+
+
+def combine(weights: list[float]) -> float:
+    """Noisy-or of independent pieces of evidence: 1 - prod(1 - w)."""
+    return 1.0 - math.prod(1.0 - w for w in weights)
+
+
+def _topic_score(matches: list[tuple[TermHit, TopicEvidence]], options: TagOptions) -> float:
+    counts: dict[str, int] = defaultdict(int)
+    weights: list[float] = []
+    for hit, _ in matches:
+        counts[hit.term] += 1
+        if counts[hit.term] <= options.max_repeats_per_term:
+            weights.append(hit.weight)
+    return combine(weights)
+
+
+def _scores(found: dict[str, list[tuple[TermHit, TopicEvidence]]], taxonomy: Taxonomy,
+            options: TagOptions) -> dict[str, tuple[float, list[TopicEvidence]]]:
+    scores = {t: (_topic_score(m, options), [e for _, e in m]) for t, m in found.items()}
+    for parent in {info.parent for info in taxonomy.topics.values() if info.parent}:
+        children = [scores[c] for c in taxonomy.children(parent) if c in scores and scores[c][0] >= options.min_score]
+        if not children:
+            continue
+        own_score, own_evidence = scores.get(parent, (0.0, []))
+        best_child = max(score for score, _ in children)
+        evidence = own_evidence + [e for _, child_evidence in children for e in child_evidence]
+        scores[parent] = (combine([own_score, best_child]), evidence)
+    return scores
+
+
+def _evidence_order(evidence: TopicEvidence) -> tuple[int, int, int]:
+    return ({"transcript": 0, "caption": 1, "hashtags": 2}.get(evidence.source, 3), evidence.start, evidence.end)
+
+
+def tag(fields: TagInput, taxonomy: Taxonomy, options: TagOptions) -> TagResult:
+    """Tag one upload's transcript, caption and hashtags with health topics, best first."""
+    scores = _scores(_all_matches(fields, taxonomy, options), taxonomy, options)
+    topics = [
+        TopicTag(topic, round(score, 4), tuple(sorted(set(evidence), key=_evidence_order)[: options.max_evidence]))
+        for topic, (score, evidence) in scores.items()
+        if score >= options.min_score
+    ]
+    topics.sort(key=lambda t: (-t.score, t.topic))
+    return TagResult(topics=tuple(topics), taxonomy_version=taxonomy.version)
