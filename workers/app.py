@@ -7,19 +7,22 @@ light stages. Agents are thin: they hand each event to ``workers.stage.process_m
 from __future__ import annotations
 
 import logging
+import os
+from dataclasses import replace
 import ssl
 from typing import Any
 
 import faust
 from faust.types import TP
 
-from workers.lag import consumer_lag
+from workers.errors import InfrastructureError
+from workers.lag import partition_lags, publish_lags
 from workers.runtime import Runtime, version
 from workers.settings import Settings
 from workers.stage import SourceMessage, StageSpec, process_message
 
 log = logging.getLogger("workers.app")
-LAG_INTERVAL_S = 5.0
+EXIT_INFRASTRUCTURE = 70  # EX_SOFTWARE: the supervisor (Kubernetes, compose) restarts the worker
 
 
 def _credentials(settings: Settings) -> Any:
@@ -59,6 +62,14 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _exit_for_supervisor(stage: str, exc: BaseException) -> None:
+    """Die without acking: Faust would ack an event whose agent raised and commit past it. Exiting the
+    process leaves the offset uncommitted, so the event is redelivered after the supervisor restarts us."""
+    log.critical("infrastructure failure in stage %s, exiting for restart: %s", stage, exc, exc_info=exc)
+    logging.shutdown()
+    os._exit(EXIT_INFRASTRUCTURE)
+
+
 class PipelineApp:
     """A Faust app plus the runtime its agents share."""
 
@@ -71,7 +82,7 @@ class PipelineApp:
         self.runtime.send = self._send
         self._ready = False
         self._register_web()
-        self.app.timer(LAG_INTERVAL_S)(self._report_lag)
+        self.app.timer(settings.lag_refresh_s)(self._report_lag)
 
     # -- topics ---------------------------------------------------------------------------------------
     def raw_topic(self, name: str) -> faust.TopicT:
@@ -98,11 +109,16 @@ class PipelineApp:
         async def agent(stream: faust.StreamT) -> None:
             async for event in stream.events():
                 message = event.message
-                await process_message(spec, runtime, SourceMessage(
-                    message.topic, message.partition, message.offset, event.key, event.value))
+                try:
+                    await process_message(spec, runtime, SourceMessage(
+                        message.topic, message.partition, message.offset, event.key, event.value))
+                except InfrastructureError as exc:
+                    _exit_for_supervisor(spec.stage, exc)
                 read_offsets[message.tp] = message.offset + 1  # next position
 
         agent.__name__ = agent.__qualname__ = f"{spec.stage}_agent"
+        out_topics = [t.name for t in runtime.catalog.produced_by(spec.stage)]
+        runtime.metrics.prime(spec.stage, spec.source, out_topics)
         self.app.agent(self.raw_topic(spec.source), name=f"workers.{spec.stage}", concurrency=concurrency)(agent)
 
     # -- readiness, metrics, lag --------------------------------------------------------------------
@@ -134,8 +150,9 @@ class PipelineApp:
             return web.json({"ready": ready, "stages": list(self.settings.stages)}, status=200 if ready else 503)
 
     async def _report_lag(self) -> None:
-        consumer = self.app.consumer
-        for tp in consumer.assignment():
-            lag = consumer_lag(consumer.highwater(tp), self._read_offsets.get(tp))
-            if lag is not None:
-                self.runtime.metrics.set_consumer_lag(tp.topic, tp.partition, lag)
+        """Lag from the consumer's fetch high watermark (the embedded broker's ListOffsets under-reports)."""
+        consumer, prefix = self.app.consumer, len(self.settings.topic_prefix)
+        assigned = {(tp.topic, tp.partition): tp for tp in consumer.assignment()}
+        lags = partition_lags(assigned, lambda t, p: consumer.highwater(assigned[t, p]),
+                              lambda t, p: self._read_offsets.get(assigned[t, p]))
+        publish_lags(self.runtime.metrics, [replace(lag, topic=lag.topic[prefix:]) for lag in lags])

@@ -88,9 +88,10 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from workers.logs import configure_logging
     from workers.worker import build_worker
 
+    configure_logging(settings.log_format, settings.log_level, secret_values=[settings.sasl_password])
     pipeline = build_worker(settings)
-    configure_logging(settings.log_format, settings.log_level)
-    worker = Worker(pipeline.app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
+    worker = Worker(pipeline.app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
+                    override_logging=False)
     worker.execute_from_commandline()
     return 0
 

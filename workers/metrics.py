@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -47,22 +48,10 @@ ASR_STAGE_BUCKETS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 120.0, 240
 RTF_BUCKETS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0)
 # Upload → enrichment spans queueing plus ASR: seconds when idle, minutes under backlog, hours after an
 # outage replay. Buckets from 1 s to 2 h so both the SLO (minutes) and replays stay measurable.
-END_TO_END_BUCKETS = (
-    1.0,
-    2.0,
-    5.0,
-    10.0,
-    20.0,
-    30.0,
-    60.0,
-    120.0,
-    300.0,
-    600.0,
-    1200.0,
-    1800.0,
-    3600.0,
-    7200.0,
-)
+# fmt: off
+END_TO_END_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0,
+                      7200.0)
+# fmt: on
 
 _SLUG = re.compile(r"[^a-z0-9_]+")
 _TOPIC_SLUG = re.compile(r"[^a-z0-9._-]+")
@@ -120,6 +109,59 @@ class _Labels:
     review_reason: LabelSet = field(default_factory=LabelSet)
 
 
+class MetricSpec(NamedTuple):
+    """One metric: container field, prometheus_client type, name without namespace, help, labels."""
+
+    field: str
+    kind: type[Counter] | type[Gauge] | type[Histogram] | type[Info]
+    name: str
+    doc: str
+    labels: tuple[str, ...] = ()
+    buckets: tuple[float, ...] = ()
+
+    def build(self, registry: CollectorRegistry) -> Counter | Gauge | Histogram | Info:
+        """Create and register the metric under the ``fides_`` namespace."""
+        if self.kind is Histogram:
+            return Histogram(
+                self.name, self.doc, self.labels, namespace=NAMESPACE, registry=registry, buckets=self.buckets
+            )
+        return self.kind(self.name, self.doc, self.labels, namespace=NAMESPACE, registry=registry)
+
+
+# The README's metric table is this table; tests/support/promql.py checks deploy/ against it.
+# fmt: off
+METRIC_SPECS = (
+    MetricSpec("events_in", Counter, "events_in_total", "Events consumed by a stage.", ("stage", "topic")),
+    MetricSpec("events_out", Counter, "events_out_total", "Events produced by a stage.", ("stage", "topic")),
+    MetricSpec("dead_letters", Counter, "dead_letters_total", "Events dead-lettered.", ("stage", "reason")),
+    MetricSpec("failures", Counter, "failures_total", "Failed attempts by error kind.", ("stage", "kind")),
+    MetricSpec("retries", Counter, "retries_total", "Retries of transient failures.", ("stage",)),
+    MetricSpec("stage_duration", Histogram, "stage_duration_seconds", "Light stage time per event.",
+               ("stage",), LIGHT_STAGE_BUCKETS),
+    MetricSpec("asr_stage_duration", Histogram, "asr_stage_duration_seconds", "Transcribe stage time.",
+               (), ASR_STAGE_BUCKETS),
+    MetricSpec("end_to_end", Histogram, "end_to_end_latency_seconds", "Upload time to enrichment emit.",
+               (), END_TO_END_BUCKETS),
+    MetricSpec("asr_audio", Counter, "asr_audio_seconds_total", "Audio seconds transcribed.", ("backend",)),
+    MetricSpec("asr_processing", Counter, "asr_processing_seconds_total", "ASR compute time.", ("backend",)),
+    MetricSpec("asr_rtf", Histogram, "asr_real_time_factor", "ASR seconds per audio second.",
+               ("backend",), RTF_BUCKETS),
+    MetricSpec("transcripts", Counter, "transcripts_total", "Transcribe outcomes.", ("status",)),
+    MetricSpec("transcript_cache", Counter, "transcript_cache_lookups_total", "Cache lookups.", ("result",)),
+    MetricSpec("languages", Counter, "languages_detected_total", "Languages found.", ("language", "source")),
+    MetricSpec("topics_tagged", Counter, "topics_tagged_total", "Health topics tagged.", ("topic",)),
+    MetricSpec("psas", Counter, "psa_attached_total", "Help-line PSAs attached.", ("topic", "country")),
+    MetricSpec("boosts", Counter, "boosts_emitted_total", "Ranking boosts emitted.", ("topic",)),
+    MetricSpec("reviews", Counter, "review_requests_total", "Human review requests.", ("reason",)),
+    MetricSpec("consumer_lag", Gauge, "consumer_lag_messages", "High watermark minus committed offset.",
+               ("topic", "partition")),
+    MetricSpec("inflight_events", Gauge, "inflight_events", "Events being processed now.", ("stage",)),
+    MetricSpec("ready", Gauge, "ready", "1 when partitions are assigned and models are loaded."),
+    MetricSpec("build", Info, "build", "Build and model identity."),
+)
+# fmt: on
+
+
 @dataclass(frozen=True, eq=False)
 class PipelineMetrics:
     """Every metric one worker process exposes; create with ``PipelineMetrics.create(registry)``."""
@@ -155,55 +197,8 @@ class PipelineMetrics:
     def create(cls, registry: CollectorRegistry | None = None) -> PipelineMetrics:
         """Register every metric on ``registry`` (a fresh one when None) and return the container."""
         reg = registry if registry is not None else CollectorRegistry()
-
-        def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
-            return Counter(name, doc, labels, namespace=NAMESPACE, registry=reg)
-
-        def histogram(name: str, doc: str, labels: tuple[str, ...], buckets: tuple[float, ...]) -> Histogram:
-            return Histogram(name, doc, labels, namespace=NAMESPACE, registry=reg, buckets=buckets)
-
-        def gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
-            return Gauge(name, doc, labels, namespace=NAMESPACE, registry=reg)
-
-        return cls(
-            registry=reg,
-            events_in=counter("events_in_total", "Events consumed by a stage.", ("stage", "topic")),
-            events_out=counter("events_out_total", "Events produced by a stage.", ("stage", "topic")),
-            dead_letters=counter("dead_letters_total", "Events sent to pipeline.dlq.", ("stage", "reason")),
-            failures=counter("failures_total", "Failed attempts by error kind.", ("stage", "kind")),
-            retries=counter("retries_total", "Retries of transient failures.", ("stage",)),
-            stage_duration=histogram(
-                "stage_duration_seconds", "Light stage time per event.", ("stage",), LIGHT_STAGE_BUCKETS
-            ),
-            asr_stage_duration=histogram(
-                "asr_stage_duration_seconds", "Transcribe stage time per event.", (), ASR_STAGE_BUCKETS
-            ),
-            end_to_end=histogram(
-                "end_to_end_latency_seconds", "Upload time to enrichment emit.", (), END_TO_END_BUCKETS
-            ),
-            asr_audio=counter("asr_audio_seconds_total", "Audio seconds transcribed.", ("backend",)),
-            asr_processing=counter("asr_processing_seconds_total", "ASR compute seconds.", ("backend",)),
-            asr_rtf=histogram(
-                "asr_real_time_factor", "ASR seconds per audio second.", ("backend",), RTF_BUCKETS
-            ),
-            transcripts=counter("transcripts_total", "Transcribe outcomes.", ("status",)),
-            transcript_cache=counter(
-                "transcript_cache_lookups_total", "Transcript cache lookups.", ("result",)
-            ),
-            languages=counter("languages_detected_total", "Language decisions.", ("language", "source")),
-            topics_tagged=counter("topics_tagged_total", "Health topics tagged.", ("topic",)),
-            psas=counter("psa_attached_total", "Help-line PSAs attached.", ("topic", "country")),
-            boosts=counter("boosts_emitted_total", "Ranking boosts emitted.", ("topic",)),
-            reviews=counter("review_requests_total", "Human review requests.", ("reason",)),
-            consumer_lag=gauge(
-                "consumer_lag_messages",
-                "Fetch high watermark minus committed offset.",
-                ("topic", "partition"),
-            ),
-            inflight_events=gauge("inflight_events", "Events being processed now.", ("stage",)),
-            ready=gauge("ready", "1 when partitions are assigned and models are loaded."),
-            build=Info("build", "Build and model identity.", namespace=NAMESPACE, registry=reg),
-        )
+        built: dict[str, Any] = {spec.field: spec.build(reg) for spec in METRIC_SPECS}
+        return cls(registry=reg, **built)
 
     def prime(self, stage: str, in_topic: str, out_topics: Iterable[str] = ()) -> None:
         """Create a stage's series at zero at start-up, so ``rate()`` and alerts see the first event."""

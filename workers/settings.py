@@ -72,6 +72,7 @@ class Settings:
         "STAGE_CONCURRENCY", 1, "Concurrent agent instances per light stage (order per partition is kept at 1).")
     web_port: int = _setting("WEB_PORT", 6066, "Port of /metrics, /livez and /readyz.")
     web_host: str = _setting("WEB_HOST", "0.0.0.0", "Interface the web server binds.")  # noqa: S104
+    lag_refresh_s: float = _setting("LAG_REFRESH_S", 10.0, "Seconds between consumer-lag gauge refreshes.")
     log_format: str = _setting("LOG_FORMAT", "text", "text or json (one object per line).")
     log_level: str = _setting("LOG_LEVEL", "INFO", "Python log level.")
     data_dir: Path = _setting(

@@ -69,7 +69,7 @@ async def process_message(spec: StageSpec, runtime: Runtime, source: SourceMessa
     """Process one input to completion: outputs written and acknowledged, or a dead letter written."""
     log = logging.getLogger(f"workers.{spec.stage}")
     with log_context(stage=spec.stage, topic=source.topic, partition=source.partition, offset=source.offset):
-        runtime.metrics.event_in(spec.stage, source.topic)
+        runtime.metrics.event_in(spec.stage, spec.source)
         started = time.perf_counter()
         with runtime.metrics.inflight(spec.stage):
             attempt, record = 0, None
@@ -77,7 +77,8 @@ async def process_message(spec: StageSpec, runtime: Runtime, source: SourceMessa
                 attempt += 1
                 try:
                     record = _decode(spec, runtime, source)
-                    await emit_all(runtime, spec.stage, await spec.handle(record, source))
+                    with log_context(event_id=upload_event_id(record)):
+                        await emit_all(runtime, spec.stage, await spec.handle(record, source))
                     break
                 except InfrastructureError:
                     runtime.metrics.failure(spec.stage, "infrastructure")

@@ -55,3 +55,9 @@ def test_every_upload_gets_exactly_one_enrichment(settings_factory, worker_facto
     (dead,) = out["pipeline.dlq"]
     assert dead["stage"] == "transcribe" and dead["reason"] == "bad_record"
     assert dead["original_value"] == b"\x00\x00\x00\x00\x01garbage" and dead["original_key"] == b"v-garbage"
+
+    # the downstream example reads the same answers with the published schemas, duplicates dropped
+    from workers.downstream import consume, distinct
+
+    signals = list(distinct(consume(settings, group_id=f"{settings.app_id}-ranking", idle_timeout_s=3)))
+    assert sorted(s.video_id for s in signals if s.kind == "enrichment") == sorted(u["video_id"] for u in uploads)

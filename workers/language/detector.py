@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from workers.language.fusion import Priors, SourceEvidence, audio_source, fuse, text_source
+from workers.language.fusion import Priors, language_prior, SourceEvidence, audio_source, fuse, text_source
 from workers.language.normalize import clean, clean_hashtags
 from workers.language.scorer import NgramScorer
 from workers.language.text import TextAnalysis, analyze_text
@@ -24,10 +24,7 @@ class LanguageDetector:
     def __init__(self, options: LanguageOptions | None = None, scorer: NgramScorer | None = None) -> None:
         self.options = options or LanguageOptions()
         self._scorer = scorer or NgramScorer.load()
-        self._prior = np.array(
-            [self.options.product_prior_weight if lang in self.options.product_languages else 0.0
-             for lang in self._scorer.languages]
-        )
+        self._prior = np.array([language_prior(lang.split("-")[0], self.options) for lang in self._scorer.languages])
         self._analyze = functools.lru_cache(maxsize=self.options.cache_size)(self._analyze_uncached)
 
     def _analyze_uncached(self, prose: str) -> TextAnalysis | None:
@@ -38,6 +35,7 @@ class LanguageDetector:
             min_letters=self.options.min_letters,
             min_share=self.options.secondary_min_share,
             prior=self._prior,
+            function_word_weight=self.options.function_word_weight,
         )
 
     def analyze(self, text: str) -> TextAnalysis | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import time
 from collections import Counter, defaultdict
@@ -103,16 +104,19 @@ def fit(items: list[Item]) -> dict[str, object]:
     import math
     scorer = LanguageDetector()._scorer  # noqa: SLF001 - one profile load for the whole grid
     grid = []
-    for temperature in (0.75, 1.0, 1.5, 2.0, 3.0):
-        for prior in (0.5, 1.0, 2.0):
-            det = LanguageDetector(LanguageOptions(text_temperature=temperature, product_prior_weight=prior), scorer)
+    for temperature, prior, words in itertools.product((1.0, 1.5, 2.0), (1.0, 1.5, 2.0, 3.0), (1.5, 3.0)):
+        options = LanguageOptions(text_temperature=temperature, product_prior_weight=prior, function_word_weight=words)
+        if True:
+            det = LanguageDetector(options, scorer)
             loss = 0.0
             for item in items:
                 d = det.detect_text(item.text)
                 p = d.confidence if d.language == item.lang else next(
                     (a.probability for a in d.alternatives if a.language == item.lang), 1e-3)
                 loss -= math.log(max(p, 1e-3))
-            grid.append({"temperature": temperature, "product_prior_weight": prior, "log_loss": loss / len(items)})
+            accuracy = sum(det.detect_text(i.text).language == i.lang for i in items) / len(items)
+            grid.append({"temperature": temperature, "product_prior_weight": prior, "function_word_weight": words,
+                         "log_loss": round(loss / len(items), 4), "accuracy": round(accuracy, 4)})
     return {"grid": grid, "best": min(grid, key=lambda g: g["log_loss"])}
 
 
@@ -124,7 +128,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     data = shared_dir() / "text" / "sib200_topics.jsonl"
     if args.fit:
-        print(json.dumps(fit(build_items(data, "dev"))["best"]))
+        result = fit(build_items(data, "dev"))
+        print("\n".join(json.dumps(g) for g in result["grid"]), "\nbest:", json.dumps(result["best"]))
         return
     plain, ours = PlainLangdetect(seed=0), LanguageDetector()
     items = build_items(data, "test")

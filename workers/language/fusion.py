@@ -63,6 +63,13 @@ def text_source(name: str, analysis: TextAnalysis | None, weight: float) -> Sour
     return SourceEvidence(name, analysis.log_probs, weight)
 
 
+def language_prior(language: str, options: LanguageOptions) -> float:
+    """Log-odds of a language before any evidence: product languages, then common ones, then the rest."""
+    if language in options.product_languages:
+        return options.product_prior_weight
+    return options.product_prior_weight / 2 if language in options.common_languages else 0.0
+
+
 @dataclass(frozen=True)
 class Priors:
     """What is known about an upload before reading it: the creator's region and declared language."""
@@ -79,7 +86,7 @@ class Priors:
 def _prior(language: str, priors: Priors, options: LanguageOptions) -> float:
     """Log-odds from the product prior, the (weak) region prior and the declared language."""
     region_languages = priors.region_languages
-    prior = options.product_prior_weight if language in options.product_languages else 0.0
+    prior = language_prior(language, options)
     if language == priors.declared:
         prior += options.declared_weight
     if language in region_languages:
@@ -114,7 +121,7 @@ def fuse(
     """Pool the sources (weighted log-linear), add priors, and return the calibrated decision."""
     if not sources:
         return LanguageDecision.undetermined()
-    candidates = sorted(_contenders(sources) | set(options.product_languages))
+    candidates = sorted(_contenders(sources) | set(options.product_languages) | set(options.common_languages))
     logits = np.array(
         [sum(s.weight * s.log_prob(lang) for s in sources) + _prior(lang, priors, options)
          for lang in candidates]

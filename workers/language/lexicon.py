@@ -14,14 +14,20 @@ import re
 MALAY_MARKERS: dict[str, float] = {
     **dict.fromkeys(
         "kerana bahawa iaitu sahaja wang baharu kereta percuma polis pejabat mahu cuba faham sihat kesihatan "
-        "doktor ubat jururawat rawatan antarabangsa berbanding manakala kerajaan syarikat esok sukan saintis "
+        "doktor ubat jururawat rawatan antarabangsa berbanding manakala syarikat esok sukan saintis "
         "ogos julai disember peratus bilion sebahagian bahagian tentera mendapati ditemui sesetengah "
         "menerusi mengikut bilangan hospital awak korang nak camne sikit kat je dah hendak apabila selepas "
         "semasa sekiranya kanak sebarang perlawanan lapangan kenderaan telefon televisyen filem muzik muzium "
-        "projek negeri jabatan setiausaha pengerusi perniagaan bas teksi ais kempen universiti siswazah".split(),
+        "projek negeri jabatan setiausaha pengerusi perniagaan bas teksi ais kempen universiti siswazah "
+        # added after reading dev-split errors (the test split was not looked at):
+        "rancangan pelakon amatur perancis semestinya tasik pencalonan berbaloi bersiar saiz umpama "
+        "penempatan dipanggil bermaksud bakteria membiak pelbagai terutamanya berjaga menjejak minit sekejap "
+        "bergaduh kerusi keselamatan gabenor mengalu matlamat askar pentadbiran pengasas kesatuan eropah "
+        "perkataan bilik mengekalkan menghantar asas jadual bermakna memerhatikan kelajuan piramid".split(),
         1.0,
     ),
-    **dict.fromkeys("boleh daripada ialah macam betul ramai bandar pasukan pelajar memberi ahli mempunyai".split(), 0.4),
+    **dict.fromkeys("boleh daripada ialah macam betul ramai bandar pasukan pelajar memberi ahli mempunyai kerajaan ia "
+        "kawasan sewaktu".split(), 0.4),
 }
 INDONESIAN_MARKERS: dict[str, float] = {
     **dict.fromkeys(
@@ -31,11 +37,15 @@ INDONESIAN_MARKERS: dict[str, float] = {
         "nggak gak enggak ngga banget bgt aja sih dong kok yg dgn tdk udah gimana emang kayak gue lo loe "
         "cuma biar tau kalian bandara film musik museum proyek provinsi departemen "
         "sekretaris ketua anggota bisnis bus taksi es kampanye universitas mahasiswa kendaraan telepon "
-        "televisi memiliki misalnya".split(),
+        "televisi memiliki misalnya "
+        "tewas tiongkok kursi prancis eropa menit jadwal kecepatan bakteri danau amatir piramida berbagai "
+        "disebut keamanan gubernur mengirim kamar".split(),
         1.0,
     ),
     **dict.fromkeys("adalah kota tim siswa memberikan sekitar saat".split(), 0.4),
 }
+# Clitics stripped before marker look-up (saiznya -> saiz, bolehlah -> boleh).
+CLITICS = ("nya", "lah", "kah", "pun")
 # Malay writes Latin -ity words as -iti (universiti, aktiviti); Indonesian as -itas.
 MALAY_SUFFIX = re.compile(r"^\w{3,}(?<!el)iti$")
 INDONESIAN_SUFFIX = re.compile(r"^\w{3,}itas$")
@@ -101,3 +111,37 @@ HASHTAG_VOCABULARY = frozenset(
     "ansiedad depresion vida amor bienestar saude ansiedade depressao setembro amarelo sante mentale "
     "bien etre soin de la el los para tu su".split()
 )
+
+# Frequent function words: 1-3-word texts carry too few n-grams, but often one of these whole words.
+_FUNCTION_WORDS = {
+    "en": "the of and to in is that for it with as was on are be this by not you at have from or but his they "
+          "which my me i we she he what so just do",
+    "de": "der die das und ist nicht ein eine zu den von mit sich des auf für im dem auch es an werden aus er "
+          "hat dass sie nach wird bei einer um noch wie",
+    "nl": "de het een en van is dat niet op te zijn voor met die ook als aan er maar om door naar bij uit "
+          "worden wordt werd hij zij",
+    "fr": "le la les de des et est un une du en que qui dans pour pas au sur ne se par il elle sont avec ce "
+          "cette plus aux je tu nous vous",
+    "es": "el la los las de del y que en un una es por con para se no al lo como más su sus pero le fue "
+          "este esta yo muy",
+    "pt": "o a os as de do da dos das e que em um uma é não no na com para por se mais ao foi seu sua pelo "
+          "pela também eu muito",
+    "it": "il lo la gli le di del della che e è un una per non in con si da al alla dei sono anche come più "
+          "questo nel io",
+    "id": "yang dan di ini itu dengan untuk dari dalam tidak akan pada ke juga oleh ada karena bahwa adalah "
+          "saya mereka kami telah sudah bisa atau aku kamu",
+    "tl": "ang ng mga sa na at ay si ni para hindi ito iyon kung may siya sila namin ako ko mo nang pa rin "
+          "din lang",
+}
+
+
+def function_word_languages() -> dict[str, tuple[str, ...]]:
+    """Function word -> the languages it is frequent in."""
+    out: dict[str, list[str]] = {}
+    for lang, words in _FUNCTION_WORDS.items():
+        for word in words.split():
+            out.setdefault(word, []).append(lang)
+    return {word: tuple(langs) for word, langs in out.items()}
+
+
+FUNCTION_WORDS = function_word_languages()

@@ -13,7 +13,8 @@ from workers.language.scorer import NgramScorer, WordScores, log_softmax
 
 SCRIPT_CERTAINTY = 0.9999  # Hangul / kana text: the script alone decides
 _CONFUSION_GROUPS = ({"id", "ms"}, {"es", "pt", "ca", "gl"}, {"ja", "zh"})
-_MARKER_LOG_ODDS = 2.0  # log-odds one full-weight marker word adds
+_MARKER_LOG_ODDS = 2.0
+_FUNCTION_WORD_LOG_ODDS = 1.5  # log-odds one full-weight marker word adds
 _MALAY_DEFAULT_LOG_ODDS = -0.85  # without markers, Indonesian is ~70 % of id/ms text on our platform
 _GALICIAN_PENALTY = 2.0  # no Galician profile: a virtual one, reachable only through its markers
 _HAN_ONLY_MAX_LOG_ODDS = math.log(4.0)  # kanji-only text without telltale forms: ja vs zh at most 80/20
@@ -61,8 +62,19 @@ def _marker_score(words: list[str], markers: dict[str, float]) -> float:
     return sum(markers.get(word, 0.0) for word in words)
 
 
+def _malay_words(words: list[str]) -> list[str]:
+    """Words with hyphenated parts split (kanak-kanak) and clitics stripped (saiznya -> saiz)."""
+    out = []
+    for word in words:
+        for part in dict.fromkeys([word, *word.split("-")]):
+            stem = next((part[: -len(c)] for c in lexicon.CLITICS if part.endswith(c) and len(part) > len(c) + 2), "")
+            out.extend(filter(None, (part, stem)))
+    return out
+
+
 def _split_malay(logits: dict[str, float], words: list[str]) -> None:
     """langdetect has no Malay profile: split the Indonesian score by Malay vs Indonesian markers."""
+    words = _malay_words(words)
     malay = _marker_score(words, lexicon.MALAY_MARKERS) + sum(map(bool, map(lexicon.MALAY_SUFFIX.match, words)))
     indo = _marker_score(words, lexicon.INDONESIAN_MARKERS) + sum(
         map(bool, map(lexicon.INDONESIAN_SUFFIX.match, words))
@@ -100,9 +112,18 @@ def _resolve_han(logits: dict[str, float], text: str) -> None:
         logits[lang] = float(np.clip(logits[lang], mid - _HAN_ONLY_MAX_LOG_ODDS / 2, mid + _HAN_ONLY_MAX_LOG_ODDS / 2))
 
 
-def _resolve(logits: dict[str, float], text: str, counts: ScriptCounts) -> None:
+def _function_words(logits: dict[str, float], words: list[str], weight: float) -> None:
+    """Whole function words: decisive in 1-3-word texts, negligible against a sentence's n-grams."""
+    for word in words:
+        langs = lexicon.FUNCTION_WORDS.get(word, ())
+        for lang in langs:
+            logits[lang] += weight / len(langs)
+
+
+def _resolve(logits: dict[str, float], text: str, counts: ScriptCounts, function_word_weight: float) -> None:
     """Apply the known-confusion rules that concern the current best guess."""
     words = [word.strip(".,!?;:\"'()«»“”").lower() for word in text.split()]
+    _function_words(logits, words, function_word_weight)
     top = max(logits, key=logits.__getitem__)
     _split_malay(logits, words)
     if top in lexicon.IBERIAN:
@@ -114,6 +135,13 @@ def _resolve(logits: dict[str, float], text: str, counts: ScriptCounts) -> None:
 def _normalized(logits: dict[str, float]) -> dict[str, float]:
     values = log_softmax(np.fromiter(logits.values(), dtype=np.float64))
     return dict(zip(logits, (float(v) for v in values), strict=True))
+
+
+def _group_share(lang: str, shares: dict[str, float], log_probs: dict[str, float]) -> float:
+    """A language's share of windows, splitting its confusion group's share by the whole-text scores."""
+    group = [other for other in log_probs if _same_group(other, lang)]
+    within = math.exp(log_probs[lang]) / sum(math.exp(log_probs[other]) for other in group)
+    return within * sum(share for other, share in shares.items() if _same_group(other, lang))
 
 
 def window_posteriors(scores: WordScores, temperature: float, prior: np.ndarray, width: int = 3) -> np.ndarray:
@@ -153,7 +181,14 @@ def _script_analysis(scorer: NgramScorer, prose: str, language: str, counts: Scr
 
 
 def analyze_text(
-    scorer: NgramScorer, prose: str, *, temperature: float, min_letters: int, min_share: float, prior: np.ndarray
+    scorer: NgramScorer,
+    prose: str,
+    *,
+    temperature: float,
+    min_letters: int,
+    min_share: float,
+    prior: np.ndarray,
+    function_word_weight: float,
 ) -> TextAnalysis | None:
     """Analyze normalized text; None when it carries no language signal."""
     counts = count_scripts(prose)
@@ -166,13 +201,20 @@ def analyze_text(
     if scores.ngrams == 0:
         return None
     logits = _iso_logits(scorer, scores.matrix.sum(axis=0) / temperature)
-    _resolve(logits, prose, counts)
+    _resolve(logits, prose, counts, function_word_weight)
     shares = code_switch(scorer, scores, temperature, prior, min_share)
+    log_probs = _normalized(logits)
     if shares is None:
-        return TextAnalysis(_normalized(logits), False, None, counts.letters)
+        return TextAnalysis(log_probs, False, None, counts.letters)
+    top = max(log_probs, key=log_probs.__getitem__)
+    if sum(share for lang, share in shares.items() if _same_group(lang, top)) >= min_share:
+        # The whole-text winner is one of the languages: keep it, report the other.
+        other = max((lang for lang in shares if not _same_group(lang, top)), key=shares.__getitem__)
+        return TextAnalysis(log_probs, False, other, counts.letters)
     # Code-switched: one language cannot explain the whole text, so trust the windows' vote instead.
     tie_break = _normalized(logits)  # equal shares: the whole-text score decides, by a hair
-    mixed = {lang: math.log(max(shares.get(lang, 0.0), 1e-3)) + 1e-3 * tie_break[lang] for lang in logits}
+    mixed = {lang: math.log(max(_group_share(lang, shares, log_probs), 1e-3)) + 1e-3 * tie_break[lang]
+             for lang in logits}
     ranked = sorted(shares, key=lambda lang: -mixed[lang])
     secondary = next(lang for lang in ranked[1:] if not _same_group(lang, ranked[0]))
     return TextAnalysis(_normalized(mixed), False, secondary, counts.letters)

@@ -110,12 +110,18 @@ class LanguageOptions:
     # A weak prior: log-odds added to the region's languages (log 3 ~ "three times likelier").
     region_prior_weight: float = 1.1
     # Extra log-odds for the product languages, so that 1-3-word texts lean to the languages we serve.
-    product_prior_weight: float = 1.0
+    product_prior_weight: float = 1.5
     product_languages: tuple[str, ...] = ("en", "id", "ms", "es", "pt", "fr", "ja", "ko")
+    # Half that for languages common on a global video platform; the rarest profiles (af, cy, sq, ...) get 0.
+    common_languages: tuple[str, ...] = (
+        "de", "it", "nl", "tl", "ru", "ar", "tr", "vi", "th", "hi", "zh", "pl", "uk", "fa", "bn", "sv", "ro",
+    )
+    # Log-odds a whole function word ("the", "yang", "não") adds to its languages.
+    function_word_weight: float = 3.0
     # Text scorer temperature (fitted on the dev split; see evaluate.py): calibrates confidences.
-    text_temperature: float = 1.5
-    # Below this confidence the decision is "und".
-    min_confidence: float = 0.2
+    text_temperature: float = 2.0
+    # Below this confidence the decision is "und" (0: always name the likeliest language when text exists).
+    min_confidence: float = 0.0
     # Audio below this probability is ignored (Whisper guesses wildly on music and noise).
     min_audio_probability: float = 0.3
     # A second language counts when at least this share of the text's word windows is in it.

@@ -157,7 +157,9 @@ def _topic_score(matches: list[tuple[TermHit, TopicEvidence]], options: TagOptio
         counts[hit.term] += 1
         if counts[hit.term] <= options.max_repeats_per_term:
             weights.append(hit.weight)
-    return combine(weights)
+    # Weak terms only support a topic that has a medium or strong match of its own.
+    anchored = any(w >= options.min_score for w in weights)
+    return combine(weights) if anchored else 0.0
 
 
 def _scores(found: dict[str, list[tuple[TermHit, TopicEvidence]]], taxonomy: Taxonomy,

@@ -46,7 +46,8 @@ SUBREDDIT_TOPICS: dict[str, str | None] = {
     "unitedkingdom": None,
     "UKPersonalFinance": None,
 }
-REDDIT_TOPICS = ("depression", "anxiety", "suicide_self_harm", "eating_disorder", "substance_use")
+# In severity order: the evaluation labels a post with the first of these it is tagged with.
+REDDIT_TOPICS = ("suicide_self_harm", "eating_disorder", "substance_use", "depression", "anxiety")
 SIB_LANGUAGES = ("en", "id", "es", "pt", "fr", "ja", "ko")
 
 

@@ -34,8 +34,13 @@ def tag_text(example: LabelledText, taxonomy: Taxonomy, options: TagOptions) -> 
 
 
 def primary_topic(result: TagResult, topics: Sequence[str]) -> str:
-    """The best-scoring emitted topic among ``topics`` (``result.topics`` is best first), else "none"."""
-    return next((t.topic for t in result.topics if t.topic in topics), NONE)
+    """The most severe emitted topic, ``topics`` being in severity order, else "none".
+
+    Severity, not score, picks the label because that is what routing does: a post that is tagged
+    suicide_self_harm gets the crisis PSA whatever else it is about.
+    """
+    emitted = set(result.topic_ids())
+    return next((t for t in topics if t in emitted), NONE)
 
 
 def evaluate_reddit(examples: list[LabelledText], taxonomy: Taxonomy, options: TagOptions) -> dict:

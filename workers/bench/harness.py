@@ -1,0 +1,169 @@
+"""Stream benchmark plumbing: fresh topics per run, worker subprocesses, bulk produce and read-back.
+
+Each measurement gets its own ``TOPIC_PREFIX`` and ``APP_ID``, so runs never see each other's records or
+offsets. Topic partition counts come from a copy of topics.yaml in a scratch contracts directory
+(``CONTRACTS_DIR``), with the repository's schemas linked in, so the catalog is overridden, not edited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import subprocess  # noqa: S404 - starts this package's own worker modules with sys.executable, no shell
+import sys
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from kafka import KafkaAdminClient
+
+from workers.broker import free_port
+from workers.contracts.admin import apply_topics
+from workers.runtime import Runtime
+from workers.settings import REPO_ROOT, Settings
+
+LIGHT_STAGES = ("language", "tag", "route", "registry")
+ALL_STAGES = ("transcribe", *LIGHT_STAGES)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record read back: its broker timestamp (ms, stamped by the producing process) and value."""
+
+    timestamp_ms: int
+    value: bytes
+
+
+def contracts_dir(scratch: Path, partitions: int) -> Path:
+    """A contracts directory whose pipeline topics all have ``partitions`` partitions."""
+    target = scratch / f"contracts-p{partitions}"
+    if not target.exists():
+        target.mkdir(parents=True)
+        raw = yaml.safe_load((REPO_ROOT / "topics.yaml").read_text("utf-8"))
+        for name, spec in raw["topics"].items():
+            if name != "fides.creators":  # the compacted registry stays at one partition
+                spec["partitions"] = partitions
+        (target / "topics.yaml").write_text(yaml.safe_dump(raw), "utf-8")
+        (target / "schemas").symlink_to(REPO_ROOT / "schemas")
+    return target
+
+
+def fresh_settings(bootstrap: str, scratch: Path, partitions: int, label: str, **overrides: Any) -> Settings:
+    """Settings with a new topic prefix, group, data dir and web port; topics created on the broker."""
+    run = f"{label}-{uuid.uuid4().hex[:6]}"
+    settings = Settings.from_env(
+        {}, bootstrap_servers=bootstrap, topic_prefix=f"b{run}.", app_id=f"bench-{run}",
+        data_dir=scratch / "data" / run, web_port=free_port(), replication_factor=1,
+        contracts_dir=contracts_dir(scratch, partitions), log_level="WARNING", **overrides,
+    )
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        apply_topics(admin, Runtime.create(settings).catalog, settings.topic_prefix, 1)
+    finally:
+        admin.close()
+    return settings
+
+
+def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment variables that reproduce ``settings`` in a subprocess."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if value is None:
+            env.pop(f.metadata["env"], None)
+        else:
+            env[f.metadata["env"]] = ",".join(value) if isinstance(value, tuple) else str(value)
+    return env | extra
+
+
+def start_process(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Start ``python <argv>`` from the repository root with its output in ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen([sys.executable, *argv], env=env, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
+                                cwd=REPO_ROOT)
+
+
+def start_workers(settings: Settings, stages: Iterable[str], count: int, logs: Path,
+                  prefix: list[str] | None = None) -> list[subprocess.Popen[bytes]]:
+    """``count`` worker processes of one group running ``stages`` (each with its own web port)."""
+    procs = []
+    for i in range(count):
+        mine = settings.with_overrides(stages=tuple(stages), web_port=free_port(),
+                                       data_dir=Path(settings.data_dir) / f"w{i}")
+        argv = [*(prefix or []), "-m", "workers", "worker"]
+        procs.append(start_process(argv, settings_env(mine), logs / f"{settings.app_id}-w{i}.log"))
+    return procs
+
+
+def stop_processes(procs: Iterable[subprocess.Popen[bytes]], timeout_s: float = 20.0) -> None:
+    """SIGTERM each process we started, then SIGKILL whatever is still running after ``timeout_s``."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def produce(bootstrap: str, topic: str, messages: Iterable[tuple[bytes, bytes]]) -> None:
+    """Send ``(key, value)`` pairs as fast as the producer batches them, then wait for every ack."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=5, max_batch_size=256 * 1024)
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, key=key, value=value) for key, value in messages]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def end_offsets_total(bootstrap: str, topic: str) -> int:
+    """Records in ``topic`` so far (sum of end offsets; nothing is deleted during a run)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not parts:
+            await consumer.force_metadata_update()  # type: ignore[attr-defined]
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum((await consumer.end_offsets(parts)).values())
+    finally:
+        await consumer.stop()
+
+
+async def wait_for_count(bootstrap: str, topic: str, count: int, timeout_s: float,
+                         procs: Iterable[subprocess.Popen[bytes]] = ()) -> int:
+    """Poll ``topic`` until it holds ``count`` records or ``timeout_s`` passes; returns the last count."""
+    deadline, seen = time.monotonic() + timeout_s, 0
+    while time.monotonic() < deadline:
+        seen = await end_offsets_total(bootstrap, topic)
+        if seen >= count or any(p.poll() is not None for p in procs):
+            return seen
+        await asyncio.sleep(0.5)
+    return seen
+
+
+async def read_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 60.0) -> list[Record]:
+    """Every record of ``topic`` from the start (up to ``expected``), with its timestamp."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                auto_offset_reset="earliest", fetch_max_wait_ms=50)
+    await consumer.start()
+    records: list[Record] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(records) < expected and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=500, max_records=10_000)
+            records += [Record(m.timestamp, m.value) for batch in batches.values() for m in batch]
+    finally:
+        await consumer.stop()
+    return records

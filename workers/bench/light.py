@@ -1,0 +1,122 @@
+"""Light-stage path throughput (language + tag + route + Avro + Kafka) next to the reference passthroughs.
+
+Every run: fresh topics, N pre-built TranscriptEvents (no audio, multilingual captions) produced into
+uploads.transcribed *before* the process starts, then the process drains them into content.enriched.
+The rate is taken from the output records' broker timestamps (stamped by the producing process) over
+the middle 80 % of outputs, so start-up and consumer-group join are excluded and all runs compare alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from workers.bench import harness
+from workers.bench.events import fides_creators, transcript_event
+from workers.bench.stats import steady_rate
+from workers.runtime import Runtime
+from workers.settings import Settings
+
+FAUST_CHAIN = ("uploads.transcribed", "uploads.language", "uploads.tagged", "content.enriched")
+
+
+@dataclass(frozen=True)
+class StreamRun:
+    """One drained backlog: how fast the process(es) turned N inputs into N outputs."""
+
+    label: str
+    events: int
+    outputs: int
+    processes: int
+    partitions: int
+    events_per_s: float | None  # steady state, from output timestamps; None when incomplete
+    drain_s: float  # process start → last output seen (includes start-up and group join)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def encode_inputs(settings: Settings, uploads: list[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
+    """Framed Avro TranscriptEvents keyed by video_id (the transcribe stage's output for text-only uploads)."""
+    runtime = Runtime.create(settings)
+    schema, topic = runtime.catalog["uploads.transcribed"].value_schema, settings.topic("uploads.transcribed")
+    return [(u["video_id"].encode(), runtime.serde.encode(schema, transcript_event(u), topic=topic))
+            for u in uploads]
+
+
+async def publish_creators(settings: Settings) -> None:
+    """The benchmark's Fides creators into fides.creators, so route lookups find some."""
+    runtime = Runtime.create(settings)
+    schema = runtime.catalog["fides.creators"].value_schema
+    messages = [(c["creator_id"].encode(), runtime.serde.encode(schema, c)) for c in fides_creators()]
+    await harness.produce(settings.bootstrap_servers, settings.topic("fides.creators"), messages)
+
+
+Launch = tuple[list[str], dict[str, str]]  # argv after the interpreter, environment
+
+
+async def drain(label: str, settings: Settings, inputs: list[tuple[bytes, bytes]], launches: list[Launch],
+                logs: Path, timeout_s: float, partitions: int) -> StreamRun:
+    """Preload ``inputs``, start one process per launch (workers or a passthrough), time the drain."""
+    bootstrap, target = settings.bootstrap_servers, settings.topic("content.enriched")
+    await harness.produce(bootstrap, settings.topic("uploads.transcribed"), inputs)
+    started = time.monotonic()
+    procs = [harness.start_process(argv, env, logs / f"{settings.app_id}-{i}.log")
+             for i, (argv, env) in enumerate(launches)]
+    try:
+        seen = await harness.wait_for_count(bootstrap, target, len(inputs), timeout_s, procs)
+        drain_s = time.monotonic() - started
+    finally:
+        harness.stop_processes(procs)
+    records = await harness.read_all(bootstrap, target, seen)
+    rate = steady_rate([r.timestamp_ms for r in records]) if seen >= len(inputs) else None
+    print(f"  {label}: {seen}/{len(inputs)} outputs, {rate or 0:.0f} ev/s steady, drain {drain_s:.1f} s",
+          file=sys.stderr)
+    return StreamRun(label, len(inputs), seen, len(launches), partitions, rate, drain_s)
+
+
+def worker_launches(settings: Settings, stages: tuple[str, ...], processes: int) -> list[Launch]:
+    """Worker processes of one group running ``stages``, each with its own web port and data dir."""
+    launches = []
+    for i in range(processes):
+        mine = settings.with_overrides(stages=stages, web_port=harness.free_port(),
+                                       data_dir=Path(settings.data_dir) / f"w{i}")
+        launches.append((["-m", "workers", "worker"], harness.settings_env(mine)))
+    return launches
+
+
+async def light_path(settings: Settings, inputs: list[tuple[bytes, bytes]], processes: int, logs: Path,
+                     timeout_s: float, partitions: int, label: str = "light path") -> StreamRun:
+    """language + tag + route (+ registry) workers of one group draining the backlog."""
+    await publish_creators(settings)
+    launches = worker_launches(settings, harness.LIGHT_STAGES, processes)
+    return await drain(label, settings, inputs, launches, logs, timeout_s, partitions)
+
+
+def passthrough_argv(kind: str, settings: Settings, topics: tuple[str, ...], partitions: int) -> list[str]:
+    """argv of a reference passthrough over the physical names of ``topics``."""
+    physical = ",".join(settings.topic(t) for t in topics)
+    return ["-m", "workers.bench.passthrough", kind, "--bootstrap", settings.bootstrap_servers,
+            "--group", settings.app_id, "--topics", physical, "--partitions", str(partitions)]
+
+
+def run_side_by_side(bootstrap: str, scratch: Path, inputs_for: Any, partitions: int, timeout_s: float
+                     ) -> list[StreamRun]:
+    """aiokafka passthrough, bare Faust (1 hop and a 3-hop chain), then the light path; one process each."""
+    runs = []
+    for label, kind, topics in (("raw aiokafka passthrough", "aiokafka", FAUST_CHAIN[::3]),
+                                ("bare Faust passthrough (1 hop)", "faust", FAUST_CHAIN[::3]),
+                                ("bare Faust chain (3 hops)", "faust", FAUST_CHAIN)):
+        settings = harness.fresh_settings(bootstrap, scratch, partitions, kind)
+        launch = (passthrough_argv(kind, settings, topics, partitions), harness.settings_env(settings))
+        runs.append(asyncio.run(drain(label, settings, inputs_for(settings), [launch], scratch / "logs",
+                                      timeout_s, partitions)))
+    settings = harness.fresh_settings(bootstrap, scratch, partitions, "light")
+    runs.append(asyncio.run(light_path(settings, inputs_for(settings), 1, scratch / "logs", timeout_s,
+                                       partitions)))
+    return runs
