@@ -16,16 +16,19 @@ def fetch_policy(settings: Settings) -> Any:
     return FetchPolicy(
         media_root=settings.media_root, allowed_hosts=frozenset(settings.audio_allowed_hosts),
         max_bytes=settings.max_audio_bytes, connect_timeout_s=settings.fetch_timeout_s,
-        read_timeout_s=settings.fetch_timeout_s,
+        read_timeout_s=settings.fetch_timeout_s, total_timeout_s=settings.fetch_total_timeout_s,
+        max_redirects=settings.audio_max_redirects,
     )
 
 
 def transcribe_options(settings: Settings) -> Any:
     """Transcription options from the settings."""
     from workers.transcribe.core import TranscribeOptions
+    from workers.transcribe.vad import VadOptions
 
     return TranscribeOptions(
         max_audio_s=settings.max_audio_s, max_audio_bytes=settings.max_audio_bytes, vad=settings.vad_enabled,
+        vad_options=VadOptions(threshold=settings.vad_threshold, min_speech_s=settings.vad_min_speech_s),
         time_budget_s=settings.asr_time_budget_s, decode=DecodeOptions(beam_size=settings.asr_beam_size),
     )
 

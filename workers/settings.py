@@ -80,7 +80,7 @@ class Settings:
 
     # -- transcription -------------------------------------------------------------------------------
     asr_backend: str = _setting("ASR_BACKEND", "faster-whisper", "faster-whisper or openai-whisper.")
-    asr_device: str = _setting("ASR_DEVICE", "cpu", "cpu or cuda.")
+    asr_device: str = _setting("ASR_DEVICE", "cpu", "cpu, cuda or auto (CUDA when CTranslate2 sees one).")
     asr_compute_type: str = _setting(
         "ASR_COMPUTE_TYPE", "auto", "auto (int8 on CPU, float16 on CUDA), int8, float16 or float32.")
     asr_threads: int = _setting("ASR_THREADS", 2, "CPU threads per Whisper inference.")
@@ -92,6 +92,9 @@ class Settings:
     max_audio_s: float = _setting("MAX_AUDIO_S", 60.0, "Only the first N seconds of audio are decoded.")
     max_audio_bytes: int = _setting("MAX_AUDIO_BYTES", 50_000_000, "Largest audio body fetched.")
     vad_enabled: bool = _setting("VAD_ENABLED", True, "Skip ASR for clips without speech (Silero VAD).")
+    vad_threshold: float = _setting("VAD_THRESHOLD", 0.5, "Silero speech probability per 32 ms window.")
+    vad_min_speech_s: float = _setting(
+        "VAD_MIN_SPEECH_S", 0.5, "Less detected speech than this → transcript status no_speech, ASR skipped.")
     whisper_model_dir: Path | None = _setting(
         "WHISPER_MODEL_DIR", None, "A CTranslate2 Whisper model directory; unset = assemble base from wheels.")
     model_cache_dir: Path | None = _setting(
@@ -100,7 +103,10 @@ class Settings:
         "MEDIA_ROOT", None, "file:// audio URIs are allowed only below this directory; unset = file:// refused.")
     audio_allowed_hosts: tuple[str, ...] = _setting(
         "AUDIO_ALLOWED_HOSTS", (), "Comma-separated hosts http(s):// audio may be fetched from.")
-    fetch_timeout_s: float = _setting("FETCH_TIMEOUT_S", 10.0, "Connect and read timeout of audio fetches.")
+    fetch_timeout_s: float = _setting("FETCH_TIMEOUT_S", 10.0, "Connect and per-read timeout of audio fetches.")
+    fetch_total_timeout_s: float = _setting(
+        "FETCH_TOTAL_TIMEOUT_S", 30.0, "Whole audio fetch incl. redirects (stops servers dribbling bytes).")
+    audio_max_redirects: int = _setting("AUDIO_MAX_REDIRECTS", 3, "HTTP redirects followed, each re-checked.")
     transcript_cache_enabled: bool = _setting(
         "TRANSCRIPT_CACHE", True, "Reuse transcripts of identical audio (reused sounds) across the group.")
 

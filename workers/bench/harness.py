@@ -22,9 +22,9 @@ from typing import Any
 import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
 
 from workers.broker import free_port
-from workers.contracts.admin import apply_topics
 from workers.runtime import Runtime
 from workers.settings import REPO_ROOT, Settings
 
@@ -62,12 +62,19 @@ def fresh_settings(bootstrap: str, scratch: Path, partitions: int, label: str, *
         data_dir=scratch / "data" / run, web_port=free_port(), replication_factor=1,
         contracts_dir=contracts_dir(scratch, partitions), log_level="WARNING", **overrides,
     )
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    create_topics(settings)
+    return settings
+
+
+def create_topics(settings: Settings) -> None:
+    """Create the catalog's topics under the settings' prefix (every name is new, so no reconciling)."""
+    catalog = Runtime.create(settings).catalog
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
     try:
-        apply_topics(admin, Runtime.create(settings).catalog, settings.topic_prefix, 1)
+        admin.create_topics([NewTopic(settings.topic(spec.name), spec.partitions, 1, topic_configs=dict(spec.config))
+                             for spec in catalog])
     finally:
         admin.close()
-    return settings
 
 
 def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -102,6 +109,12 @@ def start_workers(settings: Settings, stages: Iterable[str], count: int, logs: P
     return procs
 
 
+def cpu_seconds(proc: subprocess.Popen[bytes]) -> float:
+    """User + system CPU seconds a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop_processes(procs: Iterable[subprocess.Popen[bytes]], timeout_s: float = 20.0) -> None:
     """SIGTERM each process we started, then SIGKILL whatever is still running after ``timeout_s``."""
     procs = list(procs)
@@ -127,43 +140,33 @@ async def produce(bootstrap: str, topic: str, messages: Iterable[tuple[bytes, by
         await producer.stop()
 
 
-async def end_offsets_total(bootstrap: str, topic: str) -> int:
-    """Records in ``topic`` so far (sum of end offsets; nothing is deleted during a run)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not parts:
-            await consumer.force_metadata_update()  # type: ignore[attr-defined]
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        return sum((await consumer.end_offsets(parts)).values())
-    finally:
-        await consumer.stop()
-
-
-async def wait_for_count(bootstrap: str, topic: str, count: int, timeout_s: float,
-                         procs: Iterable[subprocess.Popen[bytes]] = ()) -> int:
-    """Poll ``topic`` until it holds ``count`` records or ``timeout_s`` passes; returns the last count."""
-    deadline, seen = time.monotonic() + timeout_s, 0
-    while time.monotonic() < deadline:
-        seen = await end_offsets_total(bootstrap, topic)
-        if seen >= count or any(p.poll() is not None for p in procs):
-            return seen
-        await asyncio.sleep(0.5)
-    return seen
-
-
-async def read_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 60.0) -> list[Record]:
-    """Every record of ``topic`` from the start (up to ``expected``), with its timestamp."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest", fetch_max_wait_ms=50)
+async def collect(bootstrap: str, topic: str, expected: int, timeout_s: float,
+                  procs: Iterable[subprocess.Popen[bytes]] = ()) -> list[Record]:
+    """Read ``topic`` from the start until ``expected`` records arrived, ``timeout_s`` passed or a process
+    died. Records are counted by reading them: the embedded broker's end offsets count batches, not records."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                fetch_max_wait_ms=100)
     await consumer.start()
     records: list[Record] = []
     deadline = time.monotonic() + timeout_s
     try:
+        consumer.assign(await _partitions(consumer, topic))
+        await consumer.seek_to_beginning()
         while len(records) < expected and time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=500, max_records=10_000)
+            if any(p.poll() is not None for p in procs):
+                break
+            batches = await consumer.getmany(timeout_ms=200, max_records=10_000)
             records += [Record(m.timestamp, m.value) for batch in batches.values() for m in batch]
     finally:
         await consumer.stop()
     return records
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    for _ in range(50):
+        found = consumer.partitions_for_topic(topic)
+        if found:
+            return [TopicPartition(topic, p) for p in sorted(found)]
+        await consumer.force_metadata_update()  # type: ignore[attr-defined]
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"topic {topic} has no partitions")

@@ -35,6 +35,7 @@ class StreamRun:
     partitions: int
     events_per_s: float | None  # steady state, from output timestamps; None when incomplete
     drain_s: float  # process start → last output seen (includes start-up and group join)
+    cpu_s: float  # CPU seconds the process(es) used from start to the last output (start-up included)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -69,15 +70,16 @@ async def drain(label: str, settings: Settings, inputs: list[tuple[bytes, bytes]
     procs = [harness.start_process(argv, env, logs / f"{settings.app_id}-{i}.log")
              for i, (argv, env) in enumerate(launches)]
     try:
-        seen = await harness.wait_for_count(bootstrap, target, len(inputs), timeout_s, procs)
+        records = await harness.collect(bootstrap, target, len(inputs), timeout_s, procs)
         drain_s = time.monotonic() - started
+        cpu_s = sum(harness.cpu_seconds(p) for p in procs if p.poll() is None)
     finally:
         harness.stop_processes(procs)
-    records = await harness.read_all(bootstrap, target, seen)
+    seen = len(records)
     rate = steady_rate([r.timestamp_ms for r in records]) if seen >= len(inputs) else None
-    print(f"  {label}: {seen}/{len(inputs)} outputs, {rate or 0:.0f} ev/s steady, drain {drain_s:.1f} s",
-          file=sys.stderr)
-    return StreamRun(label, len(inputs), seen, len(launches), partitions, rate, drain_s)
+    print(f"  {label}: {seen}/{len(inputs)} outputs, {rate or 0:.0f} ev/s steady, drain {drain_s:.1f} s, "
+          f"{cpu_s:.1f} CPU s", file=sys.stderr)
+    return StreamRun(label, len(inputs), seen, len(launches), partitions, rate, drain_s, cpu_s)
 
 
 def worker_launches(settings: Settings, stages: tuple[str, ...], processes: int) -> list[Launch]:

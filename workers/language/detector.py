@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from workers.language.fusion import Priors, language_prior, SourceEvidence, audio_source, fuse, text_source
+from workers.language.fusion import Priors, SourceEvidence, audio_source, fuse, language_prior, text_source
 from workers.language.normalize import clean, clean_hashtags
 from workers.language.scorer import NgramScorer
 from workers.language.text import TextAnalysis, analyze_text
@@ -24,8 +24,12 @@ class LanguageDetector:
     def __init__(self, options: LanguageOptions | None = None, scorer: NgramScorer | None = None) -> None:
         self.options = options or LanguageOptions()
         self._scorer = scorer or NgramScorer.load()
-        self._prior = np.array([language_prior(lang.split("-")[0], self.options) for lang in self._scorer.languages])
+        self._prior = np.array(
+            [language_prior(lang.split("-")[0], self.options) for lang in self._scorer.languages]
+        )
         self._analyze = functools.lru_cache(maxsize=self.options.cache_size)(self._analyze_uncached)
+        # Re-uploads and duets repeat whole uploads' evidence; LanguageEvidence is frozen, hence hashable.
+        self._detect = functools.lru_cache(maxsize=self.options.cache_size)(self._detect_uncached)
 
     def _analyze_uncached(self, prose: str) -> TextAnalysis | None:
         return analyze_text(
@@ -62,6 +66,9 @@ class LanguageDetector:
 
     def detect(self, evidence: LanguageEvidence) -> LanguageDecision:
         """Fuse all evidence of one upload into its language decision; 'und' when nothing speaks."""
+        return self._detect(evidence)
+
+    def _detect_uncached(self, evidence: LanguageEvidence) -> LanguageDecision:
         content, hashtags = self._text_sources(evidence)
         audio = audio_source(evidence, self.options)
         if audio is not None:
@@ -72,9 +79,10 @@ class LanguageDetector:
         return fuse(sources, Priors.of(evidence), self.options, self._secondary(evidence))
 
     def detect_text(self, text: str) -> LanguageDecision:
-        """Text-only decision, exactly what the stage decides for an upload with this caption and nothing else."""
+        """Text-only decision: exactly the stage's decision for an upload with only this caption."""
         return self.detect(LanguageEvidence(caption=text))
 
     def cache_clear(self) -> None:
         """Forget cached analyses (benchmarks use it to measure the uncached cost)."""
         self._analyze.cache_clear()
+        self._detect.cache_clear()

@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import itertools
 import json
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -17,8 +18,17 @@ from pathlib import Path
 
 from workers.language.baseline import PlainLangdetect
 from workers.language.detector import LanguageDetector
-from workers.language.eval_data import LANGUAGES, PRODUCT, SOURCE, AUDIO_BEHAVIOUR, Item, build_items, shared_dir
+from workers.language.eval_data import (
+    AUDIO_BEHAVIOUR,
+    LANGUAGES,
+    PRODUCT,
+    SOURCE,
+    Item,
+    build_items,
+    shared_dir,
+)
 from workers.language.report import write_markdown
+from workers.language.scorer import NgramScorer
 from workers.language.types import LanguageEvidence, LanguageOptions
 
 SYSTEMS = ("langdetect", "ours_text", "audio_only", "ours_audio")
@@ -27,9 +37,10 @@ SYSTEMS = ("langdetect", "ours_text", "audio_only", "ours_audio")
 def evidence_of(item: Item) -> LanguageEvidence:
     """Sentences stand for transcripts, phrases for captions; both come with simulated audio LID."""
     lang, prob = item.audio[0]
-    text_field = "transcript_text" if item.kind == "sentence" else "caption"
-    return LanguageEvidence(audio_language=lang, audio_probability=prob, audio_alternatives=item.audio,
-                            **{text_field: item.text})
+    audio = LanguageEvidence(audio_language=lang, audio_probability=prob, audio_alternatives=item.audio)
+    if item.kind == "sentence":
+        return dataclasses.replace(audio, transcript_text=item.text)
+    return dataclasses.replace(audio, caption=item.text)
 
 
 def predict_all(items: list[Item], plain: PlainLangdetect, ours: LanguageDetector) -> list[dict]:
@@ -37,13 +48,20 @@ def predict_all(items: list[Item], plain: PlainLangdetect, ours: LanguageDetecto
     rows = []
     for item in items:
         text_only, fused = ours.detect_text(item.text), ours.detect(evidence_of(item))
-        rows.append({
-            "lang": item.lang, "kind": item.kind, "words": item.words,
-            "langdetect": plain.detect(item.text), "ours_text": text_only.language,
-            "audio_only": item.audio[0][0], "ours_audio": fused.language,
-            "conf_text": text_only.confidence, "conf_audio": fused.confidence,
-            "secondary": text_only.secondary,
-        })
+        rows.append(
+            {
+                "lang": item.lang,
+                "kind": item.kind,
+                "words": item.words,
+                "langdetect": plain.detect(item.text),
+                "ours_text": text_only.language,
+                "audio_only": item.audio[0][0],
+                "ours_audio": fused.language,
+                "conf_text": text_only.confidence,
+                "conf_audio": fused.confidence,
+                "secondary": text_only.secondary,
+            }
+        )
     return rows
 
 
@@ -51,8 +69,12 @@ def accuracy_table(rows: list[dict], kind: str) -> dict[str, dict[str, float]]:
     """Accuracy per language and system for one kind of item (sentence / phrase)."""
     table: dict[str, dict[str, float]] = {}
     for lang in (*LANGUAGES, "product", "all"):
-        sel = [r for r in rows if r["kind"] == kind and
-               (r["lang"] == lang or lang == "all" or (lang == "product" and r["lang"] in PRODUCT))]
+        sel = [
+            r
+            for r in rows
+            if r["kind"] == kind
+            and (r["lang"] == lang or lang == "all" or (lang == "product" and r["lang"] in PRODUCT))
+        ]
         if sel:
             table[lang] = {s: round(100 * sum(r[s] == r["lang"] for r in sel) / len(sel), 2) for s in SYSTEMS}
             table[lang]["n"] = len(sel)
@@ -65,7 +87,9 @@ def id_ms_confusion(rows: list[dict]) -> dict[str, dict[str, dict[str, int]]]:
     for system in SYSTEMS:
         out[system] = {}
         for true in ("id", "ms"):
-            counts = Counter(r[system] if r[system] in ("id", "ms") else "other" for r in rows if r["lang"] == true)
+            counts = Counter(
+                r[system] if r[system] in ("id", "ms") else "other" for r in rows if r["lang"] == true
+            )
             out[system][true] = {k: counts.get(k, 0) for k in ("id", "ms", "other")}
     return out
 
@@ -76,8 +100,14 @@ def expected_calibration_error(rows: list[dict], system: str, conf: str, bins: i
     for r in rows:
         buckets[min(int(r[conf] * bins), bins - 1)].append((r[conf], r[system] == r["lang"]))
     total = sum(len(b) for b in buckets.values())
-    return round(sum(abs(sum(c for c, _ in b) / len(b) - sum(ok for _, ok in b) / len(b)) * len(b)
-                     for b in buckets.values()) / total, 4)
+    return round(
+        sum(
+            abs(sum(c for c, _ in b) / len(b) - sum(ok for _, ok in b) / len(b)) * len(b)
+            for b in buckets.values()
+        )
+        / total,
+        4,
+    )
 
 
 def _rate(fn: Callable[[str], object], texts: list[str]) -> float:
@@ -99,25 +129,40 @@ def benchmark(texts: list[str], plain: PlainLangdetect, ours: LanguageDetector) 
     return result
 
 
-def fit(items: list[Item]) -> dict[str, object]:
-    """Grid-search the text temperature and product prior on the dev split by mean log-loss of the truth."""
-    import math
-    scorer = LanguageDetector()._scorer  # noqa: SLF001 - one profile load for the whole grid
+def _log_loss(detector: LanguageDetector, items: list[Item]) -> tuple[float, float]:
+    """Mean log-loss of the true language (floored at 1e-3) and accuracy, text-only."""
+    loss, right = 0.0, 0
+    for item in items:
+        d = detector.detect_text(item.text)
+        right += d.language == item.lang
+        p = (
+            d.confidence
+            if d.language == item.lang
+            else next((a.probability for a in d.alternatives if a.language == item.lang), 1e-3)
+        )
+        loss -= math.log(max(p, 1e-3))
+    return round(loss / len(items), 4), round(right / len(items), 4)
+
+
+def fit(items: list[Item]) -> list[dict[str, float]]:
+    """Grid-search temperature, product prior and function-word weight on the dev split; best first."""
+    scorer = NgramScorer.load()  # one profile load for the whole grid
     grid = []
     for temperature, prior, words in itertools.product((1.0, 1.5, 2.0), (1.0, 1.5, 2.0, 3.0), (1.5, 3.0)):
-        options = LanguageOptions(text_temperature=temperature, product_prior_weight=prior, function_word_weight=words)
-        if True:
-            det = LanguageDetector(options, scorer)
-            loss = 0.0
-            for item in items:
-                d = det.detect_text(item.text)
-                p = d.confidence if d.language == item.lang else next(
-                    (a.probability for a in d.alternatives if a.language == item.lang), 1e-3)
-                loss -= math.log(max(p, 1e-3))
-            accuracy = sum(det.detect_text(i.text).language == i.lang for i in items) / len(items)
-            grid.append({"temperature": temperature, "product_prior_weight": prior, "function_word_weight": words,
-                         "log_loss": round(loss / len(items), 4), "accuracy": round(accuracy, 4)})
-    return {"grid": grid, "best": min(grid, key=lambda g: g["log_loss"])}
+        options = LanguageOptions(
+            text_temperature=temperature, product_prior_weight=prior, function_word_weight=words
+        )
+        loss, accuracy = _log_loss(LanguageDetector(options, scorer), items)
+        grid.append(
+            {
+                "temperature": temperature,
+                "product_prior_weight": prior,
+                "function_word_weight": words,
+                "log_loss": loss,
+                "accuracy": accuracy,
+            }
+        )
+    return sorted(grid, key=lambda g: g["log_loss"])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -128,26 +173,34 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     data = shared_dir() / "text" / "sib200_topics.jsonl"
     if args.fit:
-        result = fit(build_items(data, "dev"))
-        print("\n".join(json.dumps(g) for g in result["grid"]), "\nbest:", json.dumps(result["best"]))
+        print("\n".join(json.dumps(g) for g in fit(build_items(data, "dev"))))
         return
     plain, ours = PlainLangdetect(seed=0), LanguageDetector()
     items = build_items(data, "test")
     rows = predict_all(items, plain, ours)
     mono_sentences = [r for r in rows if r["kind"] == "sentence"]
     results = {
-        "source": SOURCE, "data": str(data), "split": "test (tuned on dev)",
+        "source": SOURCE,
+        "data": str(data),
+        "split": "test (tuned on dev)",
         "options": dataclasses.asdict(ours.options),
         "phrases": "one 1-3-word window per test sentence (words = 1 + index_id % 3, seeded offset; "
-                   "Japanese: 3/5/7 characters of the longest run without punctuation)",
-        "audio_simulation": {"rule": "top-1 right with the language's accuracy, else a typical confusion; "
-                                     "assumed rates, not measured", "behaviour": AUDIO_BEHAVIOUR},
-        "sentences": accuracy_table(rows, "sentence"), "phrases_1_3_words": accuracy_table(rows, "phrase"),
+        "Japanese: 3/5/7 characters of the longest run without punctuation)",
+        "audio_simulation": {
+            "rule": "top-1 right with the language's accuracy, else a typical confusion; "
+            "assumed rates, not measured",
+            "behaviour": AUDIO_BEHAVIOUR,
+        },
+        "sentences": accuracy_table(rows, "sentence"),
+        "phrases_1_3_words": accuracy_table(rows, "phrase"),
         "id_ms_confusion": id_ms_confusion(rows),
-        "ece": {"ours_text": expected_calibration_error(rows, "ours_text", "conf_text"),
-                "ours_audio": expected_calibration_error(rows, "ours_audio", "conf_audio")},
+        "ece": {
+            "ours_text": expected_calibration_error(rows, "ours_text", "conf_text"),
+            "ours_audio": expected_calibration_error(rows, "ours_audio", "conf_audio"),
+        },
         "secondary_on_monolingual_sentences": round(
-            sum(r["secondary"] is not None for r in mono_sentences) / len(mono_sentences), 4),
+            sum(r["secondary"] is not None for r in mono_sentences) / len(mono_sentences), 4
+        ),
         "benchmark_texts_per_s": benchmark([i.text for i in items], plain, ours),
     }
     args.out.mkdir(parents=True, exist_ok=True)

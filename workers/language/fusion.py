@@ -108,7 +108,7 @@ def _sources_for(language: str, sources: list[SourceEvidence], priors: Priors) -
 
 def _contenders(sources: list[SourceEvidence]) -> set[str]:
     """Languages some source rates within e^-8 of its best: no other language can win the pool."""
-    out = set()
+    out: set[str] = set()
     for source in sources:
         best = max(source.log_probs.values())
         out.update(lang for lang, value in source.log_probs.items() if value >= best - _CONTENDER_MARGIN)
@@ -123,8 +123,10 @@ def fuse(
         return LanguageDecision.undetermined()
     candidates = sorted(_contenders(sources) | set(options.product_languages) | set(options.common_languages))
     logits = np.array(
-        [sum(s.weight * s.log_prob(lang) for s in sources) + _prior(lang, priors, options)
-         for lang in candidates]
+        [
+            sum(s.weight * s.log_prob(lang) for s in sources) + _prior(lang, priors, options)
+            for lang in candidates
+        ]
     )
     probs = np.exp(log_softmax(logits))
     order = np.argsort(-probs, kind="stable")

@@ -26,8 +26,11 @@ MALAY_MARKERS: dict[str, float] = {
         "perkataan bilik mengekalkan menghantar asas jadual bermakna memerhatikan kelajuan piramid".split(),
         1.0,
     ),
-    **dict.fromkeys("boleh daripada ialah macam betul ramai bandar pasukan pelajar memberi ahli mempunyai kerajaan ia "
-        "kawasan sewaktu".split(), 0.4),
+    **dict.fromkeys(
+        "boleh daripada ialah macam betul ramai bandar pasukan pelajar memberi ahli mempunyai kerajaan ia "
+        "kawasan sewaktu".split(),
+        0.4,
+    ),
 }
 INDONESIAN_MARKERS: dict[str, float] = {
     **dict.fromkeys(
@@ -60,18 +63,22 @@ IBERIAN_MARKERS: dict[str, frozenset[str]] = {
     "es": frozenset(
         "el los las del y es una muy pero más también qué cómo están cuando donde ya hay hoy todo nada con "
         "sin por para entre salud ansiedad depresión ayuda gracias yo él ella ellos nosotros usted señor "
-        "su sus lo le les al".split()
+        "su sus lo le les al sé".split()
     ),
     "ca": frozenset("amb els però molt més aquest aquesta perquè també és hi ho per dels al seu".split()),
-    "gl": frozenset("non unha unhas coa cos polo pola xa moito moita tamén aínda porén nun nunha dun dunha "
-                    "xente facer ao".split()),
+    "gl": frozenset(
+        "non unha unhas coa cos polo pola xa moito moita tamén aínda porén nun nunha dun dunha "
+        "xente facer ao".split()
+    ),
 }
 IBERIAN_CHARS: dict[str, str] = {"pt": "ãõ", "es": "ñ¿¡", "ca": "·", "gl": ""}
 IBERIAN = ("es", "pt", "ca", "gl")
 
 # --- Japanese kanji vs Chinese hanzi ---------------------------------------------------------------------
 # Simplified forms Japanese never writes, and Japanese shinjitai forms Chinese never writes.
-SIMPLIFIED_ONLY = frozenset("这们说个么时过还对发见样现开关问间长门东车书买卖让认识读钱铁银题风飞马鱼鸟龙边话语谁")
+SIMPLIFIED_ONLY = frozenset(
+    "这们说个么时过还对发见样现开关问间长门东车书买卖让认识读钱铁银题风飞马鱼鸟龙边话语谁"
+)
 JAPANESE_ONLY = frozenset("気売読説広駅円図鉄銭関対発単変様薬楽験経続検県実払歳辺沢桜覚党")
 
 # --- Region (ISO 3166-1 alpha-2) -> languages most of its creators write ------------------------------
@@ -98,7 +105,9 @@ def region_languages(region: str | None) -> tuple[str, ...]:
         return ()
     region = region.upper()
     main = [lang for lang, regions in _REGION_GROUPS.items() if regions.split()[0] == region]
-    rest = [lang for lang, regions in _REGION_GROUPS.items() if region in regions.split() and lang not in main]
+    rest = [
+        lang for lang, regions in _REGION_GROUPS.items() if region in regions.split() and lang not in main
+    ]
     return tuple(main + rest)
 
 
@@ -114,24 +123,24 @@ HASHTAG_VOCABULARY = frozenset(
 
 # Frequent function words: 1-3-word texts carry too few n-grams, but often one of these whole words.
 _FUNCTION_WORDS = {
-    "en": "the of and to in is that for it with as was on are be this by not you at have from or but his they "
-          "which my me i we she he what so just do",
-    "de": "der die das und ist nicht ein eine zu den von mit sich des auf für im dem auch es an werden aus er "
-          "hat dass sie nach wird bei einer um noch wie",
+    "en": "the of and to in is that for it with as was on are be this by not you at have from or but "
+    "his they which my me i we she he what so just do",
+    "de": "der die das und ist nicht ein eine zu den von mit sich des auf für im dem auch es an werden "
+    "aus er hat dass sie nach wird bei einer um noch wie",
     "nl": "de het een en van is dat niet op te zijn voor met die ook als aan er maar om door naar bij uit "
-          "worden wordt werd hij zij",
+    "worden wordt werd hij zij",
     "fr": "le la les de des et est un une du en que qui dans pour pas au sur ne se par il elle sont avec ce "
-          "cette plus aux je tu nous vous",
+    "cette plus aux je tu nous vous",
     "es": "el la los las de del y que en un una es por con para se no al lo como más su sus pero le fue "
-          "este esta yo muy",
+    "este esta yo muy",
     "pt": "o a os as de do da dos das e que em um uma é não no na com para por se mais ao foi seu sua pelo "
-          "pela também eu muito",
+    "pela também eu muito",
     "it": "il lo la gli le di del della che e è un una per non in con si da al alla dei sono anche come più "
-          "questo nel io",
+    "questo nel io",
     "id": "yang dan di ini itu dengan untuk dari dalam tidak akan pada ke juga oleh ada karena bahwa adalah "
-          "saya mereka kami telah sudah bisa atau aku kamu",
+    "saya mereka kami telah sudah bisa atau aku kamu",
     "tl": "ang ng mga sa na at ay si ni para hindi ito iyon kung may siya sila namin ako ko mo nang pa rin "
-          "din lang",
+    "din lang",
 }
 
 

@@ -9,15 +9,24 @@ _SYSTEMS = ("langdetect", "ours_text", "audio_only", "ours_audio")
 
 
 def _table(title: str, table: dict[str, dict[str, float]]) -> list[str]:
-    lines = [f"### {title}", "", "| lang | n | " + " | ".join(_SYSTEMS) + " |", "|---" * (len(_SYSTEMS) + 2) + "|"]
+    lines = [
+        f"### {title}",
+        "",
+        "| lang | n | " + " | ".join(_SYSTEMS) + " |",
+        "|---" * (len(_SYSTEMS) + 2) + "|",
+    ]
     for lang, row in table.items():
         lines.append(f"| {lang} | {int(row['n'])} | " + " | ".join(f"{row[s]:.1f}" for s in _SYSTEMS) + " |")
     return lines + [""]
 
 
 def _confusion(conf: dict[str, Any]) -> list[str]:
-    lines = ["### Indonesian / Malay confusion (rows: truth; sentences + phrases)", "",
-             "| system | truth | → id | → ms | → other |", "|---|---|---|---|---|"]
+    lines = [
+        "### Indonesian / Malay confusion (rows: truth; sentences + phrases)",
+        "",
+        "| system | truth | → id | → ms | → other |",
+        "|---|---|---|---|---|",
+    ]
     for system, by_true in conf.items():
         for true, counts in by_true.items():
             lines.append(f"| {system} | {true} | {counts['id']} | {counts['ms']} | {counts['other']} |")
@@ -28,11 +37,14 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     """Write the human-readable report next to the JSON."""
     bench = results["benchmark_texts_per_s"]
     lines = [
-        "# Language detection evaluation", "",
-        f"Data: {results['source']}, split {results['split']}.", f"Phrases: {results['phrases']}.",
+        "# Language detection evaluation",
+        "",
+        f"Data: {results['source']}, split {results['split']}.",
+        f"Phrases: {results['phrases']}.",
         f"Audio: simulated Whisper LID — {results['audio_simulation']['rule']}.",
-        "Systems: langdetect = plain langdetect 1.0.9 seeded (raw text); ours_text = LanguageDetector.detect_text; "
-        "audio_only = simulated Whisper top-1; ours_audio = LanguageDetector.detect with text + simulated audio.",
+        "Systems: langdetect = plain langdetect 1.0.9 seeded (raw text); "
+        "ours_text = LanguageDetector.detect_text; audio_only = simulated Whisper top-1; "
+        "ours_audio = LanguageDetector.detect with text + simulated audio.",
         "",
     ]
     lines += _table("Accuracy on sentences (%)", results["sentences"])
@@ -41,11 +53,15 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     lines += [
         f"Calibration (ECE, 10 bins): text-only {results['ece']['ours_text']}, "
         f"with audio {results['ece']['ours_audio']}.",
-        f"Secondary language reported on monolingual sentences: {results['secondary_on_monolingual_sentences']:.2%}.",
-        "", "### Speed (texts/s, one process, same texts, one run)", "",
+        "Secondary language reported on monolingual sentences: "
+        f"{results['secondary_on_monolingual_sentences']:.2%}.",
+        "",
+        "### Speed (texts/s, one process, same texts, one run)",
+        "",
         "| langdetect | ours uncached | ours cache cold | ours cache warm | speed-up uncached |",
         "|---|---|---|---|---|",
         f"| {bench['langdetect']} | {bench['ours_uncached']} | {bench['ours_cached_first_pass']} | "
-        f"{bench['ours_cached_repeat']} | ×{bench['speedup_uncached']} |", "",
+        f"{bench['ours_cached_repeat']} | ×{bench['speedup_uncached']} |",
+        "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")

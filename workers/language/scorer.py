@@ -21,8 +21,8 @@ from workers.errors import InfrastructureError
 
 _ALPHA = 0.5  # langdetect's default smoothing
 _BASE_FREQ = 10000  # langdetect's n-gram frequency base
-_MAX_CHARS = 2000
-_TOKEN_CACHE_SIZE = 200_000  # distinct tokens remembered (~0.5 KB each)  # enough for a confident decision; bounds the cost of long transcripts
+_MAX_CHARS = 2000  # enough for a confident decision; bounds the cost of long transcripts
+_TOKEN_CACHE_SIZE = 200_000  # distinct tokens remembered (~0.5 KB each)
 
 
 def profiles_directory() -> Path:

@@ -17,7 +17,7 @@ _MARKER_LOG_ODDS = 2.0
 _FUNCTION_WORD_LOG_ODDS = 1.5  # log-odds one full-weight marker word adds
 _MALAY_DEFAULT_LOG_ODDS = -0.85  # without markers, Indonesian is ~70 % of id/ms text on our platform
 _GALICIAN_PENALTY = 2.0  # no Galician profile: a virtual one, reachable only through its markers
-_HAN_ONLY_MAX_LOG_ODDS = math.log(4.0)  # kanji-only text without telltale forms: ja vs zh at most 80/20
+_HAN_ONLY_MAX_LOG_ODDS = math.log(2.0)  # kanji-only text without telltale forms: ja vs zh at most 2:1
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,11 @@ def _marker_score(words: list[str], markers: dict[str, float]) -> float:
 
 def _malay_words(words: list[str]) -> list[str]:
     """Words with hyphenated parts split (kanak-kanak) and clitics stripped (saiznya -> saiz)."""
-    out = []
+    out: list[str] = []
     for word in words:
         for part in dict.fromkeys([word, *word.split("-")]):
-            stem = next((part[: -len(c)] for c in lexicon.CLITICS if part.endswith(c) and len(part) > len(c) + 2), "")
+            clitic = next((c for c in lexicon.CLITICS if part.endswith(c) and len(part) > len(c) + 2), "")
+            stem = part[: -len(clitic)] if clitic else ""
             out.extend(filter(None, (part, stem)))
     return out
 
@@ -75,9 +76,11 @@ def _malay_words(words: list[str]) -> list[str]:
 def _split_malay(logits: dict[str, float], words: list[str]) -> None:
     """langdetect has no Malay profile: split the Indonesian score by Malay vs Indonesian markers."""
     words = _malay_words(words)
-    malay = _marker_score(words, lexicon.MALAY_MARKERS) + sum(map(bool, map(lexicon.MALAY_SUFFIX.match, words)))
+    malay = _marker_score(words, lexicon.MALAY_MARKERS) + sum(
+        bool(lexicon.MALAY_SUFFIX.match(w)) for w in words
+    )
     indo = _marker_score(words, lexicon.INDONESIAN_MARKERS) + sum(
-        map(bool, map(lexicon.INDONESIAN_SUFFIX.match, words))
+        bool(lexicon.INDONESIAN_SUFFIX.match(w)) for w in words
     )
     z = _MALAY_DEFAULT_LOG_ODDS + _MARKER_LOG_ODDS * (malay - indo)
     # Either standard's marker words are also evidence for the pair against every other language.
@@ -109,7 +112,8 @@ def _resolve_han(logits: dict[str, float], text: str) -> None:
         return
     mid = (logits["ja"] + logits["zh"]) / 2
     for lang in ("ja", "zh"):
-        logits[lang] = float(np.clip(logits[lang], mid - _HAN_ONLY_MAX_LOG_ODDS / 2, mid + _HAN_ONLY_MAX_LOG_ODDS / 2))
+        half = _HAN_ONLY_MAX_LOG_ODDS / 2
+        logits[lang] = float(np.clip(logits[lang], mid - half, mid + half))
 
 
 def _function_words(logits: dict[str, float], words: list[str], weight: float) -> None:
@@ -144,9 +148,25 @@ def _group_share(lang: str, shares: dict[str, float], log_probs: dict[str, float
     return within * sum(share for other, share in shares.items() if _same_group(other, lang))
 
 
-def window_posteriors(scores: WordScores, temperature: float, prior: np.ndarray, width: int = 3) -> np.ndarray:
-    """Posterior over languages of each run of `width` consecutive words (rows), with the product prior."""
-    cumulative = np.vstack([np.zeros(scores.matrix.shape[1]), np.cumsum(scores.matrix, axis=0)])
+def lexical_rows(scorer: NgramScorer, scores: WordScores, temperature: float, weight: float) -> np.ndarray:
+    """Word rows plus whole-word knowledge (function words, id/ms markers), in scorer units."""
+    matrix = scores.matrix.copy()
+    column = {lang: i for i, lang in enumerate(scorer.languages)}
+    for row, word in enumerate(scores.words):
+        word = word.lower()
+        langs = lexicon.FUNCTION_WORDS.get(word, ())
+        for lang in langs:
+            matrix[row, column[lang]] += weight * temperature / len(langs)
+        if word in lexicon.MALAY_MARKERS or word in lexicon.INDONESIAN_MARKERS:
+            matrix[row, column["id"]] += _MARKER_LOG_ODDS * temperature
+    return matrix
+
+
+def window_posteriors(
+    matrix: np.ndarray, temperature: float, prior: np.ndarray, width: int = 3
+) -> np.ndarray:
+    """Posterior over languages of each run of `width` consecutive word rows, with the language prior."""
+    cumulative = np.vstack([np.zeros(matrix.shape[1]), np.cumsum(matrix, axis=0)])
     windows = (cumulative[width:] - cumulative[:-width]) / temperature + prior
     windows -= windows.max(axis=1, keepdims=True)
     probs = np.exp(windows)
@@ -154,12 +174,12 @@ def window_posteriors(scores: WordScores, temperature: float, prior: np.ndarray,
 
 
 def code_switch(
-    scorer: NgramScorer, scores: WordScores, temperature: float, prior: np.ndarray, min_share: float
+    scorer: NgramScorer, matrix: np.ndarray, temperature: float, prior: np.ndarray, min_share: float
 ) -> dict[str, float] | None:
     """Share of the text's 3-word windows per language when two unrelated languages each hold min_share."""
-    if len(scores.words) < 4:
+    if len(matrix) < 4:
         return None
-    windows = window_posteriors(scores, temperature, prior)
+    windows = window_posteriors(matrix, temperature, prior)
     votes = [scorer.languages[int(i)].split("-")[0] for i in windows.argmax(axis=1)]
     shares = {lang: votes.count(lang) / len(votes) for lang in sorted(set(votes))}
     major = [lang for lang, share in shares.items() if share >= min_share and votes.count(lang) >= 2]
@@ -202,7 +222,8 @@ def analyze_text(
         return None
     logits = _iso_logits(scorer, scores.matrix.sum(axis=0) / temperature)
     _resolve(logits, prose, counts, function_word_weight)
-    shares = code_switch(scorer, scores, temperature, prior, min_share)
+    matrix = lexical_rows(scorer, scores, temperature, function_word_weight)
+    shares = code_switch(scorer, matrix, temperature, prior, min_share)
     log_probs = _normalized(logits)
     if shares is None:
         return TextAnalysis(log_probs, False, None, counts.letters)
@@ -213,8 +234,10 @@ def analyze_text(
         return TextAnalysis(log_probs, False, other, counts.letters)
     # Code-switched: one language cannot explain the whole text, so trust the windows' vote instead.
     tie_break = _normalized(logits)  # equal shares: the whole-text score decides, by a hair
-    mixed = {lang: math.log(max(_group_share(lang, shares, log_probs), 1e-3)) + 1e-3 * tie_break[lang]
-             for lang in logits}
+    mixed = {
+        lang: math.log(max(_group_share(lang, shares, log_probs), 1e-3)) + 1e-3 * tie_break[lang]
+        for lang in logits
+    }
     ranked = sorted(shares, key=lambda lang: -mixed[lang])
     secondary = next(lang for lang in ranked[1:] if not _same_group(lang, ranked[0]))
     return TextAnalysis(_normalized(mixed), False, secondary, counts.letters)

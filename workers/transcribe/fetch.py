@@ -17,7 +17,6 @@ import http.client
 import ipaddress
 import os
 import socket
-import ssl
 import stat
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from workers.errors import AudioFetchFailed, AudioFetchRefused, AudioTooLarge, PoisonError
 from workers.transcribe.netcheck import IpNetwork, check_addresses
+from workers.transcribe.pinned_http import connect_pinned
 
 _CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -196,7 +196,14 @@ def _fetch_http(url: str, policy: FetchPolicy) -> bytes:
 
 def _request(target: _Target, policy: FetchPolicy, deadline: float) -> bytes | str:
     """One GET: the body, or the Location of a redirect (not followed here)."""
-    conn = _connect(target, policy)
+    conn = connect_pinned(
+        target.scheme,
+        target.host,
+        target.port,
+        target.addresses,
+        policy.connect_timeout_s,
+        policy.read_timeout_s,
+    )
     try:
         conn.request("GET", target.path, headers={"Accept-Encoding": "identity", "Connection": "close"})
         response = conn.getresponse()
@@ -234,57 +241,3 @@ def _read_capped(response: http.client.HTTPResponse, policy: FetchPolicy, deadli
         if time.monotonic() > deadline:
             raise AudioFetchFailed(f"audio download took longer than {policy.total_timeout_s} s")
     return bytes(body)
-
-
-def _connect(target: _Target, policy: FetchPolicy) -> http.client.HTTPConnection:
-    """A connection to one of the checked addresses; tries them in order."""
-    last: OSError | None = None
-    for address in target.addresses:
-        conn = _pinned_connection(target, address, policy)
-        try:
-            conn.connect()
-            return conn
-        except ssl.SSLCertVerificationError as exc:
-            conn.close()
-            raise AudioFetchRefused(f"TLS certificate of {target.host} does not verify: {exc}") from exc
-        except OSError as exc:
-            conn.close()
-            last = exc
-    raise AudioFetchFailed(f"cannot connect to {target.host}:{target.port}: {last!r}") from last
-
-
-def _pinned_connection(target: _Target, address: str, policy: FetchPolicy) -> http.client.HTTPConnection:
-    if target.scheme == "https":
-        return _PinnedHTTPSConnection(target.host, target.port, address, policy)
-    return _PinnedHTTPConnection(target.host, target.port, address, policy)
-
-
-def _open_socket(address: str, port: int, policy: FetchPolicy) -> socket.socket:
-    sock = socket.create_connection((address, port), timeout=policy.connect_timeout_s)
-    sock.settimeout(policy.read_timeout_s)
-    return sock
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """HTTP to a fixed, already-checked IP while the Host header keeps the name."""
-
-    def __init__(self, host: str, port: int, address: str, policy: FetchPolicy) -> None:
-        super().__init__(host, port, timeout=policy.read_timeout_s)
-        self._address, self._policy = address, policy
-
-    def connect(self) -> None:
-        """Open the socket to the checked address, never re-resolving the name."""
-        self.sock = _open_socket(self._address, self.port, self._policy)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to a fixed IP; SNI and certificate verification use the host name."""
-
-    def __init__(self, host: str, port: int, address: str, policy: FetchPolicy) -> None:
-        super().__init__(host, port, timeout=policy.read_timeout_s, context=ssl.create_default_context())
-        self._address, self._policy = address, policy
-
-    def connect(self) -> None:
-        """Open the socket to the checked address and wrap it in verified TLS for the host name."""
-        sock = _open_socket(self._address, self.port, self._policy)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -368,3 +371,41 @@ def test_error_classes_tell_the_agent_what_to_do() -> None:
     assert issubclass(TooManyRedirects, AudioFetchRefused)
     assert issubclass(AudioFetchFailed, TransientError)
     assert {AudioFetchRefused.reason, AudioTooLarge.reason} == {"fetch_refused", "audio_too_large"}
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    """(base URL, SNI names seen) of a local HTTPS server with a self-signed certificate for media.test."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl command not available to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=media.test",
+         "-addext", "subjectAltName=DNS:media.test", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    names: list[str] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _sock, name, _ctx: names.append(name)  # type: ignore[assignment,misc,func-returns-value]
+    httpd = _QuietServer(("127.0.0.1", 0), _Handler)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"https://media.test:{httpd.server_address[1]}", names
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_host_name(
+    tls_server: tuple[str, list[str]], local_policy: Callable[..., FetchPolicy], connections: list
+) -> None:
+    base, sni_names = tls_server
+    with pytest.raises(AudioFetchRefused, match="certificate"):  # self-signed: not in the trust store
+        fetch_audio(f"{base}/ok", local_policy())
+    assert [address for address, _ in connections] == ["127.0.0.1"]
+    assert sni_names == ["media.test"]

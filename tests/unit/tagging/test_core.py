@@ -1,0 +1,169 @@
+"""Golden cases per language, negation / non-health senses, inflection, CJK, evidence offsets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workers.errors import InfrastructureError
+from workers.tagging import TagInput, TagOptions, load_taxonomy, normalize_field, tag
+from workers.tagging.core import select_languages
+from workers.tagging.eval_data import tricky_cases
+from workers.tagging.taxonomy import build_taxonomy
+
+SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
+OPTIONS = TagOptions()
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy()
+
+
+def topics_of(taxonomy, text: str, language: str, **fields) -> set[str]:
+    return set(tag(TagInput(caption=text, language=language, **fields), taxonomy, OPTIONS).topic_ids())
+
+
+GOLDEN = [
+    (
+        "en",
+        "Sharing my eating disorder recovery, one year free from bulimia",
+        {"eating_disorder", "mental_health"},
+    ),
+    ("en", "If you're having suicidal thoughts please reach out", {"suicide_self_harm"}),
+    ("id", "Tips menjaga kesehatan mental saat kuliah", {"mental_health"}),
+    ("id", "Kenapa aku selalu merasa cemas dan overthinking", {"anxiety"}),
+    ("id", "Pencegahan bunuh diri dimulai dari mendengarkan", {"suicide_self_harm"}),
+    ("es", "Hablemos de salud mental y ansiedad en adolescentes", {"mental_health", "anxiety"}),
+    ("es", "Mi lucha contra la anorexia", {"eating_disorder"}),
+    ("pt", "Vacinação contra o sarampo salva vidas", {"vaccines", "infectious_disease"}),
+    ("pt", "Como lidar com a depressão no dia a dia", {"depression"}),
+    ("fr", "Parlons de santé mentale et de dépression", {"mental_health", "depression"}),
+    (
+        "fr",
+        "Les préservatifs protègent des infections sexuellement transmissibles",
+        {"sexual_reproductive_health"},
+    ),
+    ("ja", "摂食障害の経験について話します", {"eating_disorder"}),
+    ("ja", "ワクチン接種の予約をしました", {"vaccines"}),
+    ("ko", "우울증이 있는 친구를 돕는 방법", {"depression"}),
+    ("ko", "학교폭력 피해 경험을 이야기합니다", {"bullying"}),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), GOLDEN)
+def test_golden_cases_per_language(taxonomy, language, text, expected):
+    assert expected <= topics_of(taxonomy, text, language)
+
+
+@pytest.mark.parametrize("case", tricky_cases(), ids=lambda c: f"{c['lang']}:{c['text'][:30]}")
+def test_tricky_non_health_senses_and_negation(taxonomy, case):
+    got = topics_of(taxonomy, case["text"], case["lang"])
+    assert set(case["expect"]) <= got
+    assert not set(case["forbid"]) & got
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "topic"),
+    [
+        ("id", "dia sering membully adik kelasnya", "bullying"),  # me- prefix
+        ("id", "depresinya makin parah", "depression"),  # -nya suffix
+        ("id", "kita harus memvaksinkan anak", "vaccines"),  # me(m)- ... -kan
+        ("es", "las vacunas funcionan", "vaccines"),  # plural
+        ("pt", "transtornos alimentares em jovens", "eating_disorder"),  # plural phrase
+        ("fr", "les dépressions saisonnières", "depression"),  # plural + accents
+        ("ko", "우울증으로 힘들어요", "depression"),  # particle attached to the noun
+        ("ja", "うつ病の症状", "depression"),  # no spaces
+    ],
+)
+def test_inflection_and_cjk(taxonomy, language, text, topic):
+    assert topic in topics_of(taxonomy, text, language)
+
+
+def test_negation_is_clause_bounded(taxonomy):
+    assert "depression" in topics_of(taxonomy, "I'm not okay. I'm so depressed", "en")
+    assert "depression" not in topics_of(taxonomy, "I am not depressed", "en")
+
+
+def test_korean_negation_after_term(taxonomy):
+    assert "suicide_self_harm" not in topics_of(taxonomy, "자살하지 않을 거야", "ko")
+
+
+def test_weak_terms_alone_never_tag(taxonomy):
+    assert "depression" not in topics_of(taxonomy, "sad sad sad, crying, so sad and miserable", "en")
+
+
+def test_evidence_offsets_index_normalized_field(taxonomy):
+    caption = "Ｍｙ DEPRESIÓN story"
+    result = tag(TagInput(caption=caption, language="es"), taxonomy, OPTIONS)
+    evidence = next(t for t in result.topics if t.topic == "depression").evidence[0]
+    assert evidence.source == "caption"
+    assert normalize_field("caption", caption)[evidence.start : evidence.end] == "depresion"
+
+
+def test_hashtags_match_whole_tags_with_offsets(taxonomy):
+    tags = ("#fyp", "#ProAna", "#KesehatanMental", "#GreatDepression")
+    result = tag(TagInput(hashtags=tags, language="en"), taxonomy, OPTIONS)
+    by_topic = {t.topic: t for t in result.topics}
+    assert "eating_disorder" in by_topic and "depression" not in by_topic
+    text = normalize_field("hashtags", tags)
+    assert {text[e.start : e.end] for e in by_topic["mental_health"].evidence} >= {
+        "proana",
+        "kesehatanmental",
+    }
+
+
+def test_language_selection(taxonomy):
+    assert select_languages(TagInput(language="id"), taxonomy, OPTIONS) == ("en", "id")
+    assert select_languages(TagInput(language="es", secondary_language="pt"), taxonomy, OPTIONS) == (
+        "en",
+        "es",
+        "pt",
+    )
+    assert set(select_languages(TagInput(language="und"), taxonomy, OPTIONS)) == set(taxonomy.languages)
+    assert select_languages(TagInput(language="de"), taxonomy, OPTIONS) == ("en",)
+    # Indonesian terms are not applied to a Korean upload.
+    assert "suicide_self_harm" not in topics_of(taxonomy, "bunuh diri", "ko")
+
+
+def test_result_mirrors_schema_and_is_sorted(taxonomy):
+    result = tag(
+        TagInput(transcript="I want to die", caption="depression is real", language="en"), taxonomy, OPTIONS
+    )
+    assert result.taxonomy_version == taxonomy.version
+    scores = [t.score for t in result.topics]
+    assert scores == sorted(scores, reverse=True)
+    for name, record in (
+        ("TopicTag", result.topics[0].to_record()),
+        ("TopicEvidence", result.topics[0].evidence[0].to_record()),
+    ):
+        fields = {f["name"] for f in json.loads((SCHEMAS / f"{name}.avsc").read_text())["fields"]}
+        assert set(record) == fields
+
+
+def test_threshold_is_an_option(taxonomy):
+    text = "feeling anxious today"
+    assert "anxiety" in topics_of(taxonomy, text, "en")
+    strict = tag(TagInput(caption=text, language="en"), taxonomy, TagOptions(min_score=0.8))
+    assert "anxiety" not in strict.topic_ids()
+
+
+def test_taxonomy_marks_sensitive_topics(taxonomy):
+    assert {"suicide_self_harm", "eating_disorder", "self_diagnosis"} <= taxonomy.sensitive_topics()
+    assert set(taxonomy.children("mental_health")) == {
+        "depression",
+        "anxiety",
+        "suicide_self_harm",
+        "eating_disorder",
+        "self_diagnosis",
+        "bullying",
+        "stress",
+    }
+
+
+def test_unquoted_yaml_boolean_term_is_refused():
+    data = {"version": "t", "tiers": {"strong": 0.9}, "topics": {"x": {"terms": {"en": {"strong": [False]}}}}}
+    with pytest.raises(InfrastructureError):
+        build_taxonomy(data)
