@@ -60,14 +60,18 @@ def _tag(settings: Settings) -> Any:
     from workers.agents.tag import TagCore
     from workers.tagging import TagOptions, load_taxonomy
 
-    return TagCore(taxonomy=load_taxonomy(), options=TagOptions(min_score=settings.tag_threshold))
+    return TagCore(taxonomy=load_taxonomy(), options=TagOptions(min_score=settings.tag_min_score,
+                                                                include_english=settings.tag_include_english))
 
 
 def _route(settings: Settings) -> Any:
     from workers.agents.route import RouteCore
     from workers.routing import RouteOptions, load_psa_catalog
 
-    return RouteCore(catalog=load_psa_catalog(), options=RouteOptions(boost_factor=settings.boost_factor))
+    return RouteCore(catalog=load_psa_catalog(), options=RouteOptions(
+        boost_factor=settings.boost_factor, boost_min_score=settings.boost_min_score,
+        psa_min_score=settings.psa_min_score, review_min_score=settings.review_min_score,
+        max_psas=settings.max_psas_per_video))
 
 
 _LOADERS = {"transcribe": _transcribe, "language": _language, "tag": _tag, "route": _route}

@@ -111,8 +111,16 @@ class Settings:
         "TRANSCRIPT_CACHE", True, "Reuse transcripts of identical audio (reused sounds) across the group.")
 
     # -- language / tagging / routing ----------------------------------------------------------------------
-    tag_threshold: float = _setting("TAG_THRESHOLD", 0.5, "Minimum topic score emitted by the tag stage.")
+    tag_min_score: float = _setting("TAG_MIN_SCORE", 0.5, "Minimum topic score emitted by the tag stage.")
+    tag_include_english: bool = _setting(
+        "TAG_INCLUDE_ENGLISH", True, "Also apply English terms whatever the language (social-media English).")
     boost_factor: float = _setting("BOOST_FACTOR", 1.5, "Ranking boost for Fides creators' health content.")
+    boost_min_score: float = _setting("BOOST_MIN_SCORE", 0.6, "Topic score that counts for a Fides boost.")
+    psa_min_score: float = _setting(
+        "PSA_MIN_SCORE", 0.75, "Sensitive-topic score that attaches a PSA (above TAG_MIN_SCORE on purpose).")
+    review_min_score: float = _setting(
+        "REVIEW_MIN_SCORE", 0.6, "misinformation_signal score that requests human review.")
+    max_psas_per_video: int = _setting("MAX_PSAS_PER_VIDEO", 1, "PSAs attached per video, most severe first.")
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with some fields replaced."""

@@ -59,5 +59,5 @@ def test_every_upload_gets_exactly_one_enrichment(settings_factory, worker_facto
     # the downstream example reads the same answers with the published schemas, duplicates dropped
     from workers.downstream import consume, distinct
 
-    signals = list(distinct(consume(settings, group_id=f"{settings.app_id}-ranking", idle_timeout_s=3)))
+    signals = list(distinct(consume(settings, group_id=f"{settings.app_id}-ranking", idle_timeout_s=20)))
     assert sorted(s.video_id for s in signals if s.kind == "enrichment") == sorted(u["video_id"] for u in uploads)

@@ -11,6 +11,7 @@ from workers.ids import derive_event_id
 from workers.routing import FidesCreatorInfo, PsaCatalog, RouteDecision, RouteInput, RouteOptions, route
 from workers.runtime import Runtime
 from workers.stage import Emit, SourceMessage, StageSpec
+from workers.tagging import TopicTag
 
 STAGE = "route"
 
@@ -54,7 +55,7 @@ def _actions(decision: RouteDecision, enrichment: dict[str, Any]) -> list[Emit]:
     return emits
 
 
-def _count(runtime: Runtime, decision: RouteDecision, region: str) -> None:
+def _count(runtime: Runtime, decision: RouteDecision) -> None:
     for boost in decision.boosts:
         for topic in boost.topics:
             runtime.metrics.boost_emitted(topic)
@@ -67,7 +68,9 @@ def _count(runtime: Runtime, decision: RouteDecision, region: str) -> None:
 def route_input(event: dict[str, Any]) -> RouteInput:
     """The routing core's input from a TaggedEvent record."""
     upload = event["upload"]
-    return RouteInput.from_records(upload, event["language"], event["topics"])
+    return RouteInput(video_id=upload["video_id"], creator_id=upload["creator_id"], region=upload["region"],
+                      language=event["language"]["language"],
+                      topics=tuple(TopicTag.from_record(t) for t in event["topics"]))
 
 
 def stage_spec(runtime: Runtime, registry: Mapping[str, Any]) -> StageSpec:
@@ -81,7 +84,7 @@ def stage_spec(runtime: Runtime, registry: Mapping[str, Any]) -> StageSpec:
         creator = FidesCreatorInfo.from_record(creator_record) if creator_record else None
         decision = route(route_input(event), creator, core.catalog, core.options)
         enrichment = _enrichment(event, creator is not None, [*event["timings"], clock.timing()])
-        _count(runtime, decision, event["upload"]["region"])
+        _count(runtime, decision)
         uploaded_at = event["upload"]["uploaded_at"]
         uploaded_ms = uploaded_at.timestamp() * 1000 if hasattr(uploaded_at, "timestamp") else uploaded_at
         runtime.metrics.observe_end_to_end_seconds(max(0.0, (enrichment["enriched_at"] - uploaded_ms) / 1000))

@@ -38,6 +38,7 @@ class Record:
 
     timestamp_ms: int
     value: bytes
+    key: bytes | None = None
 
 
 def contracts_dir(scratch: Path, partitions: int) -> Path:
@@ -140,26 +141,51 @@ async def produce(bootstrap: str, topic: str, messages: Iterable[tuple[bytes, by
         await producer.stop()
 
 
+@dataclass
+class Collected:
+    """Records read back, and the processes' CPU seconds when the first and the last output arrived."""
+
+    records: list[Record]
+    cpu_first_s: float = 0.0
+    cpu_last_s: float = 0.0
+
+    def cpu_per_event_ms(self) -> float | None:
+        """CPU milliseconds per output between the first and the last output (start-up excluded)."""
+        return 1000 * (self.cpu_last_s - self.cpu_first_s) / (len(self.records) - 1) if len(self.records) > 1 else None
+
+
+def _cpu(procs: list[subprocess.Popen[bytes]]) -> float:
+    return sum(cpu_seconds(p) for p in procs if p.poll() is None)
+
+
 async def collect(bootstrap: str, topic: str, expected: int, timeout_s: float,
-                  procs: Iterable[subprocess.Popen[bytes]] = ()) -> list[Record]:
-    """Read ``topic`` from the start until ``expected`` records arrived, ``timeout_s`` passed or a process
-    died. Records are counted by reading them: the embedded broker's end offsets count batches, not records."""
+                  procs: Iterable[subprocess.Popen[bytes]] = (), stall_s: float = 90.0) -> Collected:
+    """Read ``topic`` from the start until ``expected`` records arrived, ``timeout_s`` passed, a process
+    died or nothing new arrived for ``stall_s``. Records are counted by reading them: the embedded broker's
+    end offsets count batches, not records."""
+    procs = list(procs)
+    last_progress = time.monotonic()
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                 fetch_max_wait_ms=100)
     await consumer.start()
-    records: list[Record] = []
+    got = Collected([])
     deadline = time.monotonic() + timeout_s
     try:
         consumer.assign(await _partitions(consumer, topic))
         await consumer.seek_to_beginning()
-        while len(records) < expected and time.monotonic() < deadline:
-            if any(p.poll() is not None for p in procs):
+        while len(got.records) < expected and time.monotonic() < deadline:
+            if any(p.poll() is not None for p in procs) or time.monotonic() - last_progress > stall_s:
                 break
             batches = await consumer.getmany(timeout_ms=200, max_records=10_000)
-            records += [Record(m.timestamp, m.value) for batch in batches.values() for m in batch]
+            if batches and not got.records:
+                got.cpu_first_s = _cpu(procs)
+            got.records += [Record(m.timestamp, m.value, m.key) for batch in batches.values() for m in batch]
+            if batches:
+                last_progress = time.monotonic()
+        got.cpu_last_s = _cpu(procs)
     finally:
         await consumer.stop()
-    return records
+    return got
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
@@ -170,3 +196,43 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicParti
         await consumer.force_metadata_update()  # type: ignore[attr-defined]
         await asyncio.sleep(0.1)
     raise RuntimeError(f"topic {topic} has no partitions")
+
+
+class Watcher:
+    """Reads a topic from the start in the background; what arrived accumulates in ``records``."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                          fetch_max_wait_ms=20)
+        self._topic = topic
+        self._task: asyncio.Task[None] | None = None
+        self.records: list[Record] = []
+
+    async def start(self) -> Watcher:
+        """Assign every partition from the beginning and start reading."""
+        await self._consumer.start()
+        self._consumer.assign(await _partitions(self._consumer, self._topic))
+        await self._consumer.seek_to_beginning()
+        self._task = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=100, max_records=10_000)
+            self.records += [Record(m.timestamp, m.value, m.key) for b in batches.values() for m in b]
+
+    async def wait_for_keys(self, keys: set[bytes], timeout_s: float) -> bool:
+        """Wait until a record arrived for every key in ``keys``; False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if keys <= {r.key for r in self.records}:
+                return True
+            await asyncio.sleep(0.25)
+        return False
+
+    async def stop(self) -> None:
+        """Stop reading and close the consumer."""
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._consumer.stop()

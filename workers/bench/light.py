@@ -35,7 +35,8 @@ class StreamRun:
     partitions: int
     events_per_s: float | None  # steady state, from output timestamps; None when incomplete
     drain_s: float  # process start → last output seen (includes start-up and group join)
-    cpu_s: float  # CPU seconds the process(es) used from start to the last output (start-up included)
+    cpu_ms_per_event: float | None  # process CPU between first and last output, per output
+    events_per_cpu_s: float | None  # the per-core throughput the capacity model uses (noise-robust)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -70,16 +71,16 @@ async def drain(label: str, settings: Settings, inputs: list[tuple[bytes, bytes]
     procs = [harness.start_process(argv, env, logs / f"{settings.app_id}-{i}.log")
              for i, (argv, env) in enumerate(launches)]
     try:
-        records = await harness.collect(bootstrap, target, len(inputs), timeout_s, procs)
+        got = await harness.collect(bootstrap, target, len(inputs), timeout_s, procs)
         drain_s = time.monotonic() - started
-        cpu_s = sum(harness.cpu_seconds(p) for p in procs if p.poll() is None)
     finally:
         harness.stop_processes(procs)
-    seen = len(records)
-    rate = steady_rate([r.timestamp_ms for r in records]) if seen >= len(inputs) else None
+    seen, cpu_ms = len(got.records), got.cpu_per_event_ms()
+    rate = steady_rate([r.timestamp_ms for r in got.records]) if seen >= len(inputs) else None
     print(f"  {label}: {seen}/{len(inputs)} outputs, {rate or 0:.0f} ev/s steady, drain {drain_s:.1f} s, "
-          f"{cpu_s:.1f} CPU s", file=sys.stderr)
-    return StreamRun(label, len(inputs), seen, len(launches), partitions, rate, drain_s, cpu_s)
+          f"{cpu_ms or 0:.3f} CPU ms/event", file=sys.stderr)
+    return StreamRun(label, len(inputs), seen, len(launches), partitions, rate, drain_s, cpu_ms,
+                     1000 / cpu_ms if cpu_ms else None)
 
 
 def worker_launches(settings: Settings, stages: tuple[str, ...], processes: int) -> list[Launch]:
@@ -88,6 +89,7 @@ def worker_launches(settings: Settings, stages: tuple[str, ...], processes: int)
     for i in range(processes):
         mine = settings.with_overrides(stages=stages, web_port=harness.free_port(),
                                        data_dir=Path(settings.data_dir) / f"w{i}")
+        Path(mine.data_dir).parent.mkdir(parents=True, exist_ok=True)
         launches.append((["-m", "workers", "worker"], harness.settings_env(mine)))
     return launches
 

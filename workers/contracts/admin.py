@@ -34,7 +34,10 @@ def _new_topic(physical: str, spec: TopicSpec, replication: int) -> NewTopic:
 
 
 def _existing_partitions(admin: KafkaAdminClient, names: list[str]) -> dict[str, int]:
-    return {t["name"]: len(t["partitions"]) for t in admin.describe_topics(names) if t["error_code"] == 0}
+    """Partition counts of ``names`` (the embedded broker may answer with more topics than asked)."""
+    wanted = set(names)
+    return {t["name"]: len(t["partitions"]) for t in admin.describe_topics(names)
+            if t["error_code"] == 0 and t["name"] in wanted}
 
 
 def _config_drift(admin: KafkaAdminClient, physical: str, spec: TopicSpec) -> list[str]:

@@ -145,7 +145,7 @@ class LanguageOptions:
     # A second language counts when at least this share of the text's word windows is in it.
     secondary_min_share: float = 0.25
     # How many normalized texts to remember per process.
-    cache_size: int = 4096
+    cache_size: int = 16384
     # Text with fewer letters than this carries no language signal.
     min_letters: int = 2
     alternatives: int = 3  # how many alternatives to report

@@ -33,7 +33,7 @@ def fuzz_runtime() -> Runtime:
 
     settings = Settings.from_env({}, retry_backoff_s=0.0, max_attempts=2)
     runtime = Runtime.create(settings, metrics=PipelineMetrics.create(CollectorRegistry()))
-    runtime.cores.update(load_cores(settings, ("language", "tag")))
+    runtime.cores.update(load_cores(settings, ("language", "tag", "route")))
     return runtime
 
 

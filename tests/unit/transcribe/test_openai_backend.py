@@ -136,7 +136,7 @@ def test_first_step_logits_and_language_probabilities_agree(openai_backend, fast
         ours = openai_backend.whisper.logits(torch.tensor([prompt]), torch.from_numpy(ours_enc))[
             0, -1
         ].numpy()
-        _, our_langs = openai_backend.whisper.detect_language(torch.from_numpy(ours_enc))
+        _, (our_langs,) = openai_backend.whisper.detect_language(torch.from_numpy(ours_enc))
     assert np.abs(ours - theirs).max() < LOGIT_MAX_ABS_BOUND
     assert list(np.argsort(-ours)[:5]) == list(np.argsort(-theirs)[:5])
     their_langs = dict(ct2.detect_language(ctranslate2.StorageView.from_array(theirs_enc))[0])

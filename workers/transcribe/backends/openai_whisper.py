@@ -6,6 +6,7 @@ torch and whisper are imported when the backend is built, never at package impor
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ def _load_model(checkpoint: Path, device: str) -> Any:
         model.set_alignment_heads(loaded["alignment_heads"])
     except (OSError, KeyError, RuntimeError) as exc:
         raise ModelUnavailable(f"cannot load openai-whisper checkpoint {checkpoint}: {exc}") from exc
+    with warnings.catch_warnings():
+        # whisper's tokenizer reads its vocabulary with an unclosed open(); load it once (it is cached)
+        # here, so the third-party ResourceWarning does not surface inside the first transcription.
+        warnings.simplefilter("ignore", ResourceWarning)
+        whisper.tokenizer.get_tokenizer(model.is_multilingual, num_languages=model.num_languages)
     return model.to(device).eval()
 
 
