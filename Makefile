@@ -38,7 +38,7 @@ bench: venv
 eval: eval-language eval-tagging
 
 eval-language: venv
-	$(BIN)/python -m workers.language.evaluate
+	$(BIN)/python -m workers.language.evaluate --out results
 
 eval-tagging: venv
 	$(BIN)/python -m workers.tagging.evaluate

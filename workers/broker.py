@@ -56,7 +56,9 @@ class EmbeddedBroker:
     def start(self, timeout_s: float = 30.0) -> EmbeddedBroker:
         """Start the broker and return once it accepts Kafka metadata requests."""
         if _port_open(self.host, self.port):
-            raise InfrastructureError(f"port {self.port} is already in use: is a broker running? (`broker stop`)")
+            raise InfrastructureError(
+                f"port {self.port} is already in use: is another broker or demo running? Stop it, or choose "
+                f"another port with KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:<port>")
         url = f"tcp://{self.host}:{self.port}"
         cmd = [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
                "--storage-engine", "memory://tansu/"]

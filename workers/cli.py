@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from workers.errors import PipelineError
 from workers.settings import ALL_STAGES, Settings, settings_table_markdown
 
 
@@ -220,8 +221,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     overrides = {"stages": tuple(s.strip() for s in args.stages.split(",") if s.strip())} \
         if getattr(args, "stages", None) else {}
-    settings = Settings.from_env(**overrides)
+    try:
+        settings = Settings.from_env(**overrides)
+    except ValueError as exc:
+        print(f"error (settings): {exc}", file=sys.stderr)
+        return 2
     if args.command not in ("worker",):
         logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return int(args.fn(args, settings) or 0)
+        # kafka-python narrates every connection at INFO and warns about its own slow selector tasks
+        logging.getLogger("kafka").setLevel(logging.ERROR)
+    try:
+        return int(args.fn(args, settings) or 0)
+    except PipelineError as exc:
+        print(f"error ({exc.reason}): {exc}", file=sys.stderr)
+        return 2

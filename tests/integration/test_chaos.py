@@ -6,10 +6,13 @@ results/reliability_faults.md (``python -m workers.reliability.faults``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import pytest
 
-from tests.integration.chaos_support import dedicated_broker, scenario_env_factory  # noqa: F401 - fixtures
-from workers.reliability.env import LIGHT_STAGES
+from workers.broker import EmbeddedBroker, free_port
+from workers.reliability.env import LIGHT_STAGES, ScenarioEnv
 from workers.reliability.scenarios import (
     FaultResult,
     ScenarioOptions,
@@ -20,8 +23,39 @@ from workers.reliability.scenarios import (
 )
 from workers.settings import ALL_STAGES
 
+
+@pytest.fixture
+def scenario_env_factory(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., ScenarioEnv]]:
+    """Build ScenarioEnvs (topics created); workers are stopped at teardown, their logs shown on failure."""
+    envs: list[ScenarioEnv] = []
+
+    def make(bootstrap_servers: str, **kwargs: object) -> ScenarioEnv:
+        env = ScenarioEnv(bootstrap_servers, tmp_path / f"run{len(envs)}", **kwargs)  # type: ignore[arg-type]
+        env.create_topics()
+        envs.append(env)
+        return env
+
+    yield make
+    for env in envs:
+        env.close()
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        for env in envs:
+            for worker in env.workers:
+                print(f"--- {worker.log_path.name} ---\n{worker.log_tail(40)}")
+
+
+@pytest.fixture
+def dedicated_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A broker of this test's own (it gets frozen; the session broker is shared)."""
+    with EmbeddedBroker(port=free_port(), log_path=tmp_path / "dedicated-broker.log") as broker:
+        yield broker
+
+
 OPTIONS = ScenarioOptions(events=200, rate_per_s=40.0, timeout_s=90.0)
-# Failover = session timeout + the broker's rebalance (~5 s on the embedded broker) + slack for 2 shared cores.
+# Failover = session timeout + the broker's rebalance (~5 s on the embedded broker) + slack for 2 cores.
 FAILOVER_BOUND_S = 25.0
 
 
@@ -44,7 +78,9 @@ def test_kill9_then_restart_loses_nothing(broker, scenario_env_factory):
     env = scenario_env_factory(broker.bootstrap_servers, stages=ALL_STAGES)
     result = kill9_and_restart(env, OPTIONS)
     _assert_one_answer_per_input(result)
-    assert result.delivery.duplicates_before_dedupe <= _replay_bound(ALL_STAGES, env.settings.commit_interval_s)
+    assert result.delivery.duplicates_before_dedupe <= _replay_bound(
+        ALL_STAGES, env.settings.commit_interval_s
+    )
 
 
 def test_survivor_takes_over_a_killed_workers_partitions(broker, scenario_env_factory):
@@ -52,7 +88,9 @@ def test_survivor_takes_over_a_killed_workers_partitions(broker, scenario_env_fa
     result = kill9_one_of_two(env, OPTIONS)
     _assert_one_answer_per_input(result)
     assert result.failover_s is not None and result.failover_s <= FAILOVER_BOUND_S
-    assert result.delivery.duplicates_before_dedupe <= _replay_bound(LIGHT_STAGES, env.settings.commit_interval_s)
+    assert result.delivery.duplicates_before_dedupe <= _replay_bound(
+        LIGHT_STAGES, env.settings.commit_interval_s
+    )
 
 
 def test_broker_unreachable_recovers_without_an_operator(dedicated_broker, scenario_env_factory):
@@ -69,4 +107,6 @@ def test_sigterm_finishes_commits_and_exits_cleanly(broker, scenario_env_factory
     _assert_one_answer_per_input(result)
     assert result.exit_code == 0 and result.stop_s is not None and result.stop_s < 15.0
     # A clean stop commits what it finished: a restart replays at most one commit interval per stage.
-    assert result.delivery.duplicates_before_dedupe <= _replay_bound(stages, env.settings.commit_interval_s) // 2
+    assert (
+        result.delivery.duplicates_before_dedupe <= _replay_bound(stages, env.settings.commit_interval_s) // 2
+    )

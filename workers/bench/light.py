@@ -109,18 +109,20 @@ def passthrough_argv(kind: str, settings: Settings, topics: tuple[str, ...], par
             "--group", settings.app_id, "--topics", physical, "--partitions", str(partitions)]
 
 
-def run_side_by_side(bootstrap: str, scratch: Path, inputs_for: Any, partitions: int, timeout_s: float
-                     ) -> list[StreamRun]:
-    """aiokafka passthrough, bare Faust (1 hop and a 3-hop chain), then the light path; one process each."""
+def run_side_by_side(bootstrap: str, scratch: Path, passthrough_inputs: Any, light_inputs: Any,
+                     timeout_s: float, partitions: int = 8) -> list[StreamRun]:
+    """aiokafka passthrough, bare Faust (1 hop and a 3-hop chain), then the light path; one process each.
+
+    ``*_inputs(settings)`` return the encoded backlog for a run's fresh topics."""
     runs = []
     for label, kind, topics in (("raw aiokafka passthrough", "aiokafka", FAUST_CHAIN[::3]),
                                 ("bare Faust passthrough (1 hop)", "faust", FAUST_CHAIN[::3]),
                                 ("bare Faust chain (3 hops)", "faust", FAUST_CHAIN)):
         settings = harness.fresh_settings(bootstrap, scratch, partitions, kind)
         launch = (passthrough_argv(kind, settings, topics, partitions), harness.settings_env(settings))
-        runs.append(asyncio.run(drain(label, settings, inputs_for(settings), [launch], scratch / "logs",
+        runs.append(asyncio.run(drain(label, settings, passthrough_inputs(settings), [launch], scratch / "logs",
                                       timeout_s, partitions)))
     settings = harness.fresh_settings(bootstrap, scratch, partitions, "light")
-    runs.append(asyncio.run(light_path(settings, inputs_for(settings), 1, scratch / "logs", timeout_s,
+    runs.append(asyncio.run(light_path(settings, light_inputs(settings), 1, scratch / "logs", timeout_s,
                                        partitions)))
     return runs

@@ -95,8 +95,9 @@ def count_delivery(input_ids: Iterable[str], outputs: Iterable[OutputRecord]) ->
 
 def end_offsets(settings: Settings, name: str) -> int:
     """How many records a topic holds (sum of partition end offsets): a cheap completion probe."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None,
-                             **kafka_security(settings))
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers, group_id=None, **kafka_security(settings)
+    )
     try:
         topic = settings.topic(name)
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
@@ -120,9 +121,15 @@ def read_outputs(settings: Settings, name: str, idle_s: float = 3.0) -> list[Out
     """Every record of ``name`` from the start, decoded; stops after ``idle_s`` without new records."""
     runtime = Runtime.create(settings)
     schema = runtime.catalog[name].value_schema
-    consumer = KafkaConsumer(settings.topic(name), bootstrap_servers=settings.bootstrap_servers, group_id=None,
-                             auto_offset_reset="earliest", enable_auto_commit=False,
-                             consumer_timeout_ms=int(idle_s * 1000), **kafka_security(settings))
+    consumer = KafkaConsumer(
+        settings.topic(name),
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=int(idle_s * 1000),
+        **kafka_security(settings),
+    )
     try:
         return [OutputRecord(m.partition, m.offset, runtime.serde.decode(schema, m.value)) for m in consumer]
     finally:

@@ -25,13 +25,25 @@ LIGHT_STAGES = ("language", "tag", "route", "registry")
 class ScenarioEnv:
     """Settings isolated per run (prefix, group, ports, data dirs) plus the workers started in it."""
 
-    def __init__(self, bootstrap_servers: str, work_dir: Path, stages: tuple[str, ...] = LIGHT_STAGES,
-                 env: Mapping[str, str] | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        work_dir: Path,
+        stages: tuple[str, ...] = LIGHT_STAGES,
+        env: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> None:
         self.run = uuid.uuid4().hex[:8]
         self.work_dir = work_dir
         base: dict[str, Any] = dict(
-            bootstrap_servers=bootstrap_servers, topic_prefix=f"rel{self.run}.", app_id=f"rel-{self.run}",
-            data_dir=work_dir / "data", web_port=free_port(), replication_factor=1, stages=stages)
+            bootstrap_servers=bootstrap_servers,
+            topic_prefix=f"rel{self.run}.",
+            app_id=f"rel-{self.run}",
+            data_dir=work_dir / "data",
+            web_port=free_port(),
+            replication_factor=1,
+            stages=stages,
+        )
         base.update(overrides)
         self.settings = Settings.from_env(env or {}, **base)
         self.workers: list[WorkerProcess] = []
@@ -49,8 +61,9 @@ class ScenarioEnv:
 
     def create_topics(self) -> None:
         """Create every topics.yaml topic under this run's prefix."""
-        admin = KafkaAdminClient(bootstrap_servers=self.settings.bootstrap_servers,
-                                 **kafka_security(self.settings))
+        admin = KafkaAdminClient(
+            bootstrap_servers=self.settings.bootstrap_servers, **kafka_security(self.settings)
+        )
         try:
             apply_topics(admin, Runtime.create(self.settings).catalog, self.settings.topic_prefix, 1)
         finally:
@@ -71,6 +84,7 @@ class ScenarioEnv:
     def __enter__(self) -> ScenarioEnv:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()

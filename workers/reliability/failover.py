@@ -25,27 +25,56 @@ from workers.reliability.scenarios import FaultResult, ScenarioOptions, kill9_on
 _TUNING = ("SESSION_TIMEOUT_S", "HEARTBEAT_INTERVAL_S", "COMMIT_INTERVAL_S", "BROKER_REQUEST_TIMEOUT_S")
 
 
-def measure(events: int, rate: float, timeout_s: float, work_dir: Path) -> tuple[FaultResult, dict[str, float]]:
+def measure(
+    events: int, rate: float, timeout_s: float, work_dir: Path
+) -> tuple[FaultResult, dict[str, float]]:
     """Run the two-worker kill -9 scenario once; returns the result and the tuning it ran with."""
     tuning = {k: os.environ[k] for k in _TUNING if k in os.environ}
-    with EmbeddedBroker(port=free_port(), log_path=work_dir / "broker.log") as broker, \
-            ScenarioEnv(broker.bootstrap_servers, work_dir, env=tuning) as env:
+    with (
+        EmbeddedBroker(port=free_port(), log_path=work_dir / "broker.log") as broker,
+        ScenarioEnv(broker.bootstrap_servers, work_dir, env=tuning) as env,
+    ):
         env.create_topics()
         settings = env.settings
         result = kill9_one_of_two(env, ScenarioOptions(events=events, rate_per_s=rate, timeout_s=timeout_s))
-    return result, {"session_timeout_s": settings.session_timeout_s,
-                    "heartbeat_interval_s": settings.heartbeat_interval_s,
-                    "commit_interval_s": settings.commit_interval_s}
+    return result, {
+        "session_timeout_s": settings.session_timeout_s,
+        "heartbeat_interval_s": settings.heartbeat_interval_s,
+        "commit_interval_s": settings.commit_interval_s,
+    }
 
 
 def markdown(result: FaultResult, tuning: dict[str, float], label: str) -> str:
     """The failover report."""
     d = result.delivery
-    rows = [[label, tuning["session_timeout_s"], tuning["heartbeat_interval_s"], tuning["commit_interval_s"],
-             result.failover_s, d.events_in, d.events_out, d.lost, d.duplicates_before_dedupe,
-             d.duplicates_after_dedupe, d.conflicting]]
-    header = ["settings", "session s", "heartbeat s", "commit s", "failover s", "in", "out", "lost",
-              "dup before dedupe", "dup after dedupe", "conflicting"]
+    rows = [
+        [
+            label,
+            tuning["session_timeout_s"],
+            tuning["heartbeat_interval_s"],
+            tuning["commit_interval_s"],
+            result.failover_s,
+            d.events_in,
+            d.events_out,
+            d.lost,
+            d.duplicates_before_dedupe,
+            d.duplicates_after_dedupe,
+            d.conflicting,
+        ]
+    ]
+    header = [
+        "settings",
+        "session s",
+        "heartbeat s",
+        "commit s",
+        "failover s",
+        "in",
+        "out",
+        "lost",
+        "dup before dedupe",
+        "dup after dedupe",
+        "conflicting",
+    ]
     return f"# Failover: kill -9 of one of two workers\n\n{table(header, rows)}\n"
 
 
@@ -61,8 +90,13 @@ def main(argv: list[str] | None = None) -> int:
         result, tuning = measure(args.events, args.rate, args.timeout, Path(tmp))
     label = args.label or "tuned"
     stem = "reliability_failover" + (f"-{args.label}" if args.label else "")
-    payload = {"label": label, "tuning": tuning, "events": args.events, "rate_per_s": args.rate,
-               "result": result.to_dict()}
+    payload = {
+        "label": label,
+        "tuning": tuning,
+        "events": args.events,
+        "rate_per_s": args.rate,
+        "result": result.to_dict(),
+    }
     print(write_result(stem, payload, markdown(result, tuning, label)).read_text())
     return 0 if result.delivery.lost == 0 else 1
 

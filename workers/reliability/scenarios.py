@@ -10,7 +10,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from workers.broker import EmbeddedBroker
-from workers.reliability.delivery import DeliveryCount, OutputRecord, count_delivery, read_outputs, wait_for_count
+from workers.reliability.delivery import (
+    DeliveryCount,
+    OutputRecord,
+    count_delivery,
+    read_outputs,
+    wait_for_count,
+)
 from workers.reliability.env import ScenarioEnv
 from workers.reliability.processes import WorkerProcess
 from workers.reliability.workload import RateProducer, Workload
@@ -107,8 +113,12 @@ def _start_stream(env: ScenarioEnv, options: ScenarioOptions) -> tuple[Workload,
     return workload, producer
 
 
-def _finish(env: ScenarioEnv, workload: Workload, producer: RateProducer, options: ScenarioOptions,
-            ) -> tuple[list[OutputRecord], DeliveryCount]:
+def _finish(
+    env: ScenarioEnv,
+    workload: Workload,
+    producer: RateProducer,
+    options: ScenarioOptions,
+) -> tuple[list[OutputRecord], DeliveryCount]:
     producer.join(options.timeout_s)
     outputs = collect_complete(env, workload, options.timeout_s)
     return outputs, count_delivery(workload.upload_ids(), outputs)
@@ -128,9 +138,14 @@ def kill9_and_restart(env: ScenarioEnv, options: ScenarioOptions) -> FaultResult
     replacement.wait_ready()
     outputs, delivery = _finish(env, workload, producer, options)
     resumed = first_output_after(outputs, killed_at)
-    return FaultResult("kill -9 of the only worker, then restart", delivery, time.monotonic() - started,
-                       recovery_s=round(min(resumed.values()), 2) if resumed else None,
-                       replay_s=_replay_s(delivery, options), survivor_alive=replacement.proc.poll() is None)
+    return FaultResult(
+        "kill -9 of the only worker, then restart",
+        delivery,
+        time.monotonic() - started,
+        recovery_s=round(min(resumed.values()), 2) if resumed else None,
+        replay_s=_replay_s(delivery, options),
+        survivor_alive=replacement.proc.poll() is None,
+    )
 
 
 def kill9_one_of_two(env: ScenarioEnv, options: ScenarioOptions) -> FaultResult:
@@ -142,10 +157,15 @@ def kill9_one_of_two(env: ScenarioEnv, options: ScenarioOptions) -> FaultResult:
     killed_at = victim.kill()
     outputs, delivery = _finish(env, workload, producer, options)
     resumed = first_output_after(outputs, killed_at)
-    return FaultResult("kill -9 of one of two workers (failover)", delivery, time.monotonic() - started,
-                       failover_s=round(max(resumed.values()), 2) if resumed else None,
-                       recovery_s=round(min(resumed.values()), 2) if resumed else None,
-                       replay_s=_replay_s(delivery, options), survivor_alive=survivor.proc.poll() is None)
+    return FaultResult(
+        "kill -9 of one of two workers (failover)",
+        delivery,
+        time.monotonic() - started,
+        failover_s=round(max(resumed.values()), 2) if resumed else None,
+        recovery_s=round(min(resumed.values()), 2) if resumed else None,
+        replay_s=_replay_s(delivery, options),
+        survivor_alive=survivor.proc.poll() is None,
+    )
 
 
 def broker_unreachable(env: ScenarioEnv, broker: EmbeddedBroker, options: ScenarioOptions) -> FaultResult:
@@ -160,9 +180,14 @@ def broker_unreachable(env: ScenarioEnv, broker: EmbeddedBroker, options: Scenar
     resumed_at = time.time()
     outputs, delivery = _finish(env, workload, producer, options)
     resumed = first_output_after(outputs, resumed_at)
-    return FaultResult(f"broker unreachable for {options.pause_s:.0f} s", delivery, time.monotonic() - started,
-                       recovery_s=round(min(resumed.values()), 2) if resumed else None,
-                       replay_s=_replay_s(delivery, options), survivor_alive=worker.proc.poll() is None)
+    return FaultResult(
+        f"broker unreachable for {options.pause_s:.0f} s",
+        delivery,
+        time.monotonic() - started,
+        recovery_s=round(min(resumed.values()), 2) if resumed else None,
+        replay_s=_replay_s(delivery, options),
+        survivor_alive=worker.proc.poll() is None,
+    )
 
 
 def sigterm_and_restart(env: ScenarioEnv, options: ScenarioOptions) -> FaultResult:
@@ -179,7 +204,13 @@ def sigterm_and_restart(env: ScenarioEnv, options: ScenarioOptions) -> FaultResu
     replacement.wait_ready()
     outputs, delivery = _finish(env, workload, producer, options)
     resumed = first_output_after(outputs, time.time() - (time.monotonic() - stopped_at))
-    return FaultResult("SIGTERM mid-stream, then restart", delivery, time.monotonic() - started,
-                       recovery_s=round(max(resumed.values()), 2) if resumed else None, exit_code=exit_code,
-                       stop_s=round(stop_s, 2), replay_s=_replay_s(delivery, options),
-                       survivor_alive=replacement.proc.poll() is None)
+    return FaultResult(
+        "SIGTERM mid-stream, then restart",
+        delivery,
+        time.monotonic() - started,
+        recovery_s=round(max(resumed.values()), 2) if resumed else None,
+        exit_code=exit_code,
+        stop_s=round(stop_s, 2),
+        replay_s=_replay_s(delivery, options),
+        survivor_alive=replacement.proc.poll() is None,
+    )

@@ -58,12 +58,15 @@ class SoakResult:
         return {**asdict(self), "delivery": self.delivery.to_dict(), "flat": self.flat()}
 
 
-def _sample_until(env: ScenarioEnv, worker: WorkerProcess, events: int, started: float, timeout_s: float,
-                  every_s: float) -> list[RssSample]:
+def _sample_until(
+    env: ScenarioEnv, worker: WorkerProcess, events: int, started: float, timeout_s: float, every_s: float
+) -> list[RssSample]:
     samples: list[RssSample] = []
     while time.monotonic() - started < timeout_s and worker.proc.poll() is None:
         done = end_offsets(env.settings, env.output)
-        samples.append(RssSample(round(time.monotonic() - started, 1), done, round((worker.rss_bytes() or 0) / MB, 1)))
+        samples.append(
+            RssSample(round(time.monotonic() - started, 1), done, round((worker.rss_bytes() or 0) / MB, 1))
+        )
         if done >= events:
             break
         time.sleep(every_s)
@@ -72,37 +75,76 @@ def _sample_until(env: ScenarioEnv, worker: WorkerProcess, events: int, started:
 
 def run_soak(events: int, work_dir: Path, timeout_s: float, every_s: float = 5.0) -> SoakResult:
     """Produce ``events`` as fast as the broker takes them and follow the worker until all are answered."""
-    with EmbeddedBroker(port=free_port(), log_path=work_dir / "broker.log") as broker, \
-            ScenarioEnv(broker.bootstrap_servers, work_dir, stages=LIGHT_STAGES) as env:
+    with (
+        EmbeddedBroker(port=free_port(), log_path=work_dir / "broker.log") as broker,
+        ScenarioEnv(broker.bootstrap_servers, work_dir, stages=LIGHT_STAGES) as env,
+    ):
         env.create_topics()
         worker = env.start_worker("soak")
         worker.wait_ready()
         uploads = [text_upload(env.run, i) for i in range(events)]
         started = time.monotonic()
         start = RssSample(0.0, 0, round((worker.rss_bytes() or 0) / MB, 1))
-        sender = threading.Thread(target=produce, daemon=True, args=(
-            env.settings, "uploads.transcribed", (no_audio_transcript_event(u) for u in uploads)))
+        sender = threading.Thread(
+            target=produce,
+            daemon=True,
+            args=(env.settings, "uploads.transcribed", (no_audio_transcript_event(u) for u in uploads)),
+        )
         sender.start()
         samples = [start, *_sample_until(env, worker, events, started, timeout_s, every_s)]
         seconds = samples[-1].at_s
         sender.join(60)
         delivery = count_delivery([u["event_id"] for u in uploads], read_outputs(env.settings, env.output))
     middle = min(samples, key=lambda s: abs(s.done - events / 2))
-    return SoakResult(events, seconds, round(samples[-1].done / max(seconds, 1e-9), 1), delivery,
-                      start.rss_mb, middle.rss_mb, samples[-1].rss_mb, max(s.rss_mb for s in samples), tuple(samples))
+    return SoakResult(
+        events,
+        seconds,
+        round(samples[-1].done / max(seconds, 1e-9), 1),
+        delivery,
+        start.rss_mb,
+        middle.rss_mb,
+        samples[-1].rss_mb,
+        max(s.rss_mb for s in samples),
+        tuple(samples),
+    )
 
 
 def markdown(result: SoakResult) -> str:
     """The soak report."""
     d = result.delivery
-    rows = [[result.events, result.seconds, result.events_per_s, d.events_out, d.lost, d.duplicates_before_dedupe,
-             result.rss_start_mb, result.rss_middle_mb, result.rss_end_mb, result.rss_max_mb,
-             "yes" if result.flat() else "no"]]
-    header = ["events", "seconds", "events/s", "out", "lost", "duplicates", "RSS start MB", "RSS middle MB",
-              "RSS end MB", "RSS max MB", "flat"]
+    rows = [
+        [
+            result.events,
+            result.seconds,
+            result.events_per_s,
+            d.events_out,
+            d.lost,
+            d.duplicates_before_dedupe,
+            result.rss_start_mb,
+            result.rss_middle_mb,
+            result.rss_end_mb,
+            result.rss_max_mb,
+            "yes" if result.flat() else "no",
+        ]
+    ]
+    header = [
+        "events",
+        "seconds",
+        "events/s",
+        "out",
+        "lost",
+        "duplicates",
+        "RSS start MB",
+        "RSS middle MB",
+        "RSS end MB",
+        "RSS max MB",
+        "flat",
+    ]
     curve = table(["s", "answered", "RSS MB"], [[s.at_s, s.done, s.rss_mb] for s in result.samples])
-    return (f"# Soak: {result.events} text-only events, light stages, one worker\n\n{table(header, rows)}\n\n"
-            f"## RSS over the run\n\n{curve}\n")
+    return (
+        f"# Soak: {result.events} text-only events, light stages, one worker\n\n{table(header, rows)}\n\n"
+        f"## RSS over the run\n\n{curve}\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

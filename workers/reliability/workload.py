@@ -34,14 +34,23 @@ CAPTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 def text_upload(run: str, index: int) -> dict[str, Any]:
     """The ``index``-th text-only UploadEvent of a run (audio_uri None: no Whisper)."""
     region, caption, tags = CAPTIONS[index % len(CAPTIONS)]
-    return new_upload(video_id=f"{run}-v{index}", creator_id=f"{run}-c{index % 97}", region=region,
-                      caption=f"{caption} #{index}", hashtags=list(tags))
+    return new_upload(
+        video_id=f"{run}-v{index}",
+        creator_id=f"{run}-c{index % 97}",
+        region=region,
+        caption=f"{caption} #{index}",
+        hashtags=list(tags),
+    )
 
 
 def no_audio_transcript_event(upload: dict[str, Any]) -> dict[str, Any]:
     """A TranscriptEvent as the transcribe stage writes it for an upload without audio."""
-    return {"event_id": f"soak-{upload['event_id']}", "upload": upload,
-            "transcript": Transcript(status="no_audio").to_record(), "timings": []}
+    return {
+        "event_id": f"soak-{upload['event_id']}",
+        "upload": upload,
+        "transcript": Transcript(status="no_audio").to_record(),
+        "timings": [],
+    }
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,9 @@ class Workload:
     @classmethod
     def transcripts(cls, run: str, count: int) -> Workload:
         """``count`` no-audio TranscriptEvents for uploads.transcribed (the light stages only)."""
-        return cls("uploads.transcribed", tuple(no_audio_transcript_event(text_upload(run, i)) for i in range(count)))
+        return cls(
+            "uploads.transcribed", tuple(no_audio_transcript_event(text_upload(run, i)) for i in range(count))
+        )
 
     def upload_ids(self) -> list[str]:
         """The upload event id of every record, in order."""
@@ -97,18 +108,26 @@ class RateProducer:
             self.error = exc
 
 
-def produce(settings: Settings, name: str, records: Iterable[dict[str, Any]], rate_per_s: float = 0.0,
-            progress: RateProducer | None = None) -> int:
+def produce(
+    settings: Settings,
+    name: str,
+    records: Iterable[dict[str, Any]],
+    rate_per_s: float = 0.0,
+    progress: RateProducer | None = None,
+) -> int:
     """Encode and send records keyed by video_id, paced to ``rate_per_s``; waits for every ack."""
     runtime = Runtime.create(settings)
     schema, topic = runtime.catalog[name].value_schema, settings.topic(name)
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=5,
-                             **kafka_security(settings))
+    producer = KafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=5, **kafka_security(settings)
+    )
     started, count = time.monotonic(), 0
     try:
         for count, record in enumerate(records, start=1):
             video_id = record.get("upload", record)["video_id"]
-            producer.send(topic, key=video_id.encode(), value=runtime.serde.encode(schema, record, topic=topic))
+            producer.send(
+                topic, key=video_id.encode(), value=runtime.serde.encode(schema, record, topic=topic)
+            )
             if progress is not None:
                 progress.sent = count
             if rate_per_s > 0:

@@ -19,8 +19,15 @@ def examples() -> int:
 def fuzz_settings(deadline_ms: int = 2000, **extra: Any) -> settings:
     """Per-property settings: FUZZ_EXAMPLES cases, a per-example deadline (a hang fails), no database."""
     return settings(
-        max_examples=examples(), deadline=deadline_ms, database=None, derandomize=False,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                               HealthCheck.data_too_large, HealthCheck.large_base_example],
+        max_examples=examples(),
+        deadline=deadline_ms,
+        database=None,
+        derandomize=False,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
         **extra,
     )

@@ -111,8 +111,10 @@ def test_truncated_real_files(decoder, seeds, data, which):
 
 
 @fuzz_settings(deadline_ms=5000)
-@given(which=st.sampled_from(["flac", "wav", "wav_stereo"]),
-       edits=st.lists(st.tuples(st.integers(0, 4095), st.integers(0, 255)), min_size=1, max_size=16))
+@given(
+    which=st.sampled_from(["flac", "wav", "wav_stereo"]),
+    edits=st.lists(st.tuples(st.integers(0, 4095), st.integers(0, 255)), min_size=1, max_size=16),
+)
 def test_corrupted_headers_and_bodies(decoder, seeds, which, edits):
     mutated = bytearray(seeds[which])
     for position, value in edits:
@@ -123,8 +125,13 @@ def test_corrupted_headers_and_bodies(decoder, seeds, which, edits):
 
 
 @fuzz_settings(deadline_ms=5000)
-@given(rate=st.one_of(st.sampled_from([0, 1, 999, 8000, 768001, 2**31 - 1, 2**32 - 1]), st.integers(0, 2**32 - 1)),
-       channels=st.integers(0, 7), data_size=st.one_of(st.just(0xFFFFFFFF), st.integers(0, 2**32 - 1)))
+@given(
+    rate=st.one_of(
+        st.sampled_from([0, 1, 999, 8000, 768001, 2**31 - 1, 2**32 - 1]), st.integers(0, 2**32 - 1)
+    ),
+    channels=st.integers(0, 7),
+    data_size=st.one_of(st.just(0xFFFFFFFF), st.integers(0, 2**32 - 1)),
+)
 def test_wav_headers_claiming_anything(decoder, seeds, rate, channels, data_size):
     """Wrong sample rates, absurd channel counts, a data chunk claiming hours but holding one second."""
     wav = bytearray(seeds["wav"])
@@ -172,10 +179,17 @@ except AudioDecodeError:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="found by fuzzing: PyAV's planar to_ndarray segfaults at 8+ channels; "
-                                       "a 7.1 upload kills the transcribe worker (fix proposed: packed 'flt')")
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by fuzzing: PyAV's planar to_ndarray segfaults at 8+ channels; "
+    "a 7.1 upload kills the transcribe worker (fix proposed: packed 'flt')",
+)
 @pytest.mark.parametrize("channels", [8, 38])
 def test_eight_or_more_channels_do_not_crash_the_process(channels):
-    child = subprocess.run([sys.executable, "-c", _EIGHT_CHANNELS.format(channels=channels)],
-                           capture_output=True, timeout=60, check=False)
+    child = subprocess.run(
+        [sys.executable, "-c", _EIGHT_CHANNELS.format(channels=channels)],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert child.returncode == 0, child.stderr.decode(errors="replace")[-500:]

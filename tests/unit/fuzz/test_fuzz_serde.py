@@ -81,8 +81,11 @@ def test_truncated_valid_records_are_bad_records(fuzz_runtime, data, seed):
 
 
 @fuzz_settings()
-@given(data=st.data(), seed=st.integers(0, 2**32 - 1), flips=st.lists(st.tuples(st.integers(0), st.integers(0, 255)),
-                                                                        min_size=1, max_size=8))
+@given(
+    data=st.data(),
+    seed=st.integers(0, 2**32 - 1),
+    flips=st.lists(st.tuples(st.integers(0), st.integers(0, 255)), min_size=1, max_size=8),
+)
 def test_bit_flipped_valid_records_raise_only_contract_errors(fuzz_runtime, data, seed, flips):
     name = data.draw(st.sampled_from(_names(fuzz_runtime)))
     random.seed(seed)
@@ -103,11 +106,16 @@ def test_huge_length_prefixes_fail_fast(fuzz_runtime, data, length, tail):
 
 
 @fuzz_settings()
-@given(data=st.data(), junk=st.binary(min_size=1, max_size=16).filter(lambda b: _invalid_utf8(b)),
-       tail=st.binary(max_size=64))
+@given(
+    data=st.data(),
+    junk=st.binary(min_size=1, max_size=16).filter(lambda b: _invalid_utf8(b)),
+    tail=st.binary(max_size=64),
+)
 def test_invalid_utf8_in_strings_is_a_bad_record(fuzz_runtime, data, junk, tail):
     """Every schema starts with the string event_id (or a string key): invalid UTF-8 there is poison."""
-    name = data.draw(st.sampled_from([n for n in _names(fuzz_runtime) if _first_field_is_string(fuzz_runtime, n)]))
+    name = data.draw(
+        st.sampled_from([n for n in _names(fuzz_runtime) if _first_field_is_string(fuzz_runtime, n)])
+    )
     frame = struct.pack(">bI", 0, fuzz_runtime.schemas.ids[name])
     with pytest.raises(BadRecordError):
         fuzz_runtime.serde.decode(name, frame + _zigzag(len(junk)) + junk + tail)

@@ -19,7 +19,12 @@ from workers.stage import SourceMessage, StageSpec, process_message
 
 pytestmark = pytest.mark.fuzz
 # stage -> the topic its one answer goes to (None: the registry stage answers by updating its table)
-PRIMARY = {"language": "uploads.language", "tag": "uploads.tagged", "route": "content.enriched", "registry": None}
+PRIMARY = {
+    "language": "uploads.language",
+    "tag": "uploads.tagged",
+    "route": "content.enriched",
+    "registry": None,
+}
 
 
 def _spec(runtime: Runtime, stage: str) -> StageSpec:
@@ -31,8 +36,13 @@ def _inputs(runtime: Runtime, spec: StageSpec) -> st.SearchStrategy[bytes | None
     schema_name = runtime.catalog[spec.source].value_schema
     frame = struct.pack(">bI", 0, runtime.schemas.ids[schema_name])
     valid = st.integers(0, 2**32 - 1).map(lambda seed: _random_record(runtime, schema_name, seed))
-    return st.one_of(st.binary(max_size=256), st.binary(max_size=256).map(lambda body: frame + body), valid,
-                     valid.map(lambda data: data[:-1]), st.none())
+    return st.one_of(
+        st.binary(max_size=256),
+        st.binary(max_size=256).map(lambda body: frame + body),
+        valid,
+        valid.map(lambda data: data[:-1]),
+        st.none(),
+    )
 
 
 def _random_record(runtime: Runtime, schema_name: str, seed: int) -> bytes:

