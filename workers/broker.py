@@ -12,6 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from workers.errors import InfrastructureError
 
@@ -46,7 +47,7 @@ class EmbeddedBroker:
         self.port = port
         self.log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
-        self._log_file = None
+        self._log_file: Any = None
 
     @property
     def bootstrap_servers(self) -> str:

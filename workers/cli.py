@@ -219,10 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     args = build_parser().parse_args(argv)
-    overrides = {"stages": tuple(s.strip() for s in args.stages.split(",") if s.strip())} \
+    overrides: dict[str, Any] = {"stages": tuple(s.strip() for s in args.stages.split(",") if s.strip())} \
         if getattr(args, "stages", None) else {}
     try:
-        settings = Settings.from_env(**overrides)
+        settings = Settings.from_env(None, **overrides)
     except ValueError as exc:
         print(f"error (settings): {exc}", file=sys.stderr)
         return 2

@@ -52,7 +52,8 @@ def build_chain(settings: Settings) -> tuple[Runtime, list[StageSpec], Capture]:
     capture = Capture()
     runtime.send = capture.send
     registry: dict[str, Any] = {c["creator_id"]: c for c in fides_creators()}
-    return runtime, [language.stage_spec(runtime), tag.stage_spec(runtime), route.stage_spec(runtime, registry)], capture
+    specs = [language.stage_spec(runtime), tag.stage_spec(runtime), route.stage_spec(runtime, registry)]
+    return runtime, specs, capture
 
 
 async def _run(runtime: Runtime, specs: list[StageSpec], capture: Capture, inputs: list[bytes]) -> dict[str, float]:

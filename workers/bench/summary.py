@@ -66,10 +66,12 @@ def _ratios(ratios: dict[str, Any]) -> list[str]:
 
 def _latency(result: dict[str, Any]) -> list[str]:
     lines = [f"Capacity (text-only uploads, all stages, 1 process): **{result['capacity_per_s']:.0f} uploads/s**.",
-             "", "| load | offered /s | received | p50 ms | p95 ms | p99 ms | max ms |", "|---|---|---|---|---|---|---|"]
+             "", "| load | offered /s | received | p50 ms | p95 ms | p99 ms | max ms |",
+             "|---|---|---|---|---|---|---|"]
     for level in result["levels"]:
         lat = level["latency"] or {}
-        lines.append(f"| {level['load_fraction']:.0%} | {level['offered_per_s']:.1f} | {level['received']}/{level['sent']} | "
+        lines.append(f"| {level['load_fraction']:.0%} | {level['offered_per_s']:.1f} | "
+                     f"{level['received']}/{level['sent']} | "
                      f"{_fmt(lat.get('p50_ms'))} | {_fmt(lat.get('p95_ms'))} | {_fmt(lat.get('p99_ms'))} | "
                      f"{_fmt(lat.get('max_ms'))} |")
     lines += ["", "Median ms per part (hop waits `wait:<stage>` vs stage work) at each load:", ""]
@@ -102,7 +104,8 @@ def render(results: dict[str, Any]) -> str:
     """The markdown summary of one ``make bench`` run."""
     m = results["machine"]
     lines = ["# Stream benchmarks", "",
-             f"{m['date_utc']} · {m['cpu_model']} · nproc {m['nproc']} · {m['memory_gib']} GiB · Python {m['python']} · "
+             f"{m['date_utc']} · {m['cpu_model']} · nproc {m['nproc']} · {m['memory_gib']} GiB · "
+             f"Python {m['python']} · "
              + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
              f"Load average at start {m['load_average_start']}, at end {m.get('load_average_end')}. The machine is "
              "shared and noisy: runs are side by side in one session; CPU ms/event (process CPU between first and "
@@ -132,5 +135,6 @@ def _asr(asr: dict[str, Any]) -> list[str]:
     lines += [f"| {c['label']} | {c['rtf']:.3f} | {c['cpu_rtf']:.3f} | {c['wer_mean'] * 100:.1f} | "
               f"{c['peak_rss_mb']:.0f} |" for c in asr["configs"]]
     if asr.get("stream_speedup"):
-        lines += ["", f"Mixed stream (VAD + cache + faster-whisper int8 vs naive): {asr['stream_speedup']:.2f}× faster."]
+        lines += ["", "Mixed stream (VAD + cache + faster-whisper int8 vs naive): "
+                  f"{asr['stream_speedup']:.2f}× faster."]
     return lines
