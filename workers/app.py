@@ -20,6 +20,7 @@ from workers.lag import partition_lags, publish_lags
 from workers.runtime import Runtime, version
 from workers.settings import Settings
 from workers.stage import SourceMessage, StageSpec, process_message
+from workers.transport import FaustApp
 
 log = logging.getLogger("workers.app")
 EXIT_INFRASTRUCTURE = 70  # EX_SOFTWARE: the supervisor (Kubernetes, compose) restarts the worker
@@ -76,7 +77,8 @@ class PipelineApp:
     def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
         self.settings = settings
         self.runtime = runtime or Runtime.create(settings)
-        self.app = faust.App(settings.app_id, autodiscover=False, **faust_settings(settings))
+        self.app = FaustApp(settings.app_id, autodiscover=False, **faust_settings(settings))
+        self.app.fetch_max_wait_ms = settings.fetch_max_wait_ms
         self._raw_topics: dict[str, faust.TopicT] = {}
         self._read_offsets: dict[TP, int] = {}
         self.runtime.send = self._send

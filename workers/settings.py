@@ -61,6 +61,10 @@ class Settings:
         "MAX_POLL_INTERVAL_S", 300.0, "Longest allowed gap between polls before the group evicts a worker.")
     broker_request_timeout_s: float = _setting(
         "BROKER_REQUEST_TIMEOUT_S", 30.0, "Kafka request timeout.")
+    fetch_max_wait_ms: int = _setting(
+        "FETCH_MAX_WAIT_MS", 50,
+        "Longest a fetch waits for data. The embedded broker holds every fetch this long (hop latency); "
+        "Apache Kafka answers early, so raise it there (e.g. 500) to cut idle polling.")
     max_attempts: int = _setting(
         "MAX_ATTEMPTS", 3, "Attempts for a transient error before the event is dead-lettered.")
     retry_backoff_s: float = _setting("RETRY_BACKOFF_S", 0.5, "First retry delay; doubles per attempt.")
