@@ -11,8 +11,14 @@ import os
 import random
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
+import yaml
+
+CAPTIONS_SOURCE = (
+    "hand-written short-video captions (workers/language/data/social_captions.yaml, written for this repo)"
+)
 SOURCE = "SIB-200 (dadelani/sib-200, Apache-2.0) sentences from FLORES-200 (CC BY-SA 4.0)"
 PRODUCT = ("en", "id", "es", "pt", "fr", "ja", "ko")
 LANGUAGES = ("en", "id", "ms", "es", "pt", "fr", "ja", "ko", "tl", "it", "de", "nl")
@@ -99,3 +105,10 @@ def build_items(path: Path, split: str) -> list[Item]:
         if phrase:
             items.append(Item(row["lang"], phrase, "phrase", words, simulate_audio(row["lang"], rng)))
     return items
+
+
+def social_captions(path: Path | None = None) -> list[tuple[str, str]]:
+    """The hand-written social-media caption set as (language, caption) pairs, in file order."""
+    path = path or Path(str(resources.files("workers.language") / "data" / "social_captions.yaml"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [(lang, caption) for lang, captions in data.items() for caption in captions]

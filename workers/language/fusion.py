@@ -52,15 +52,26 @@ def audio_source(evidence: LanguageEvidence, options: LanguageOptions) -> Source
     return SourceEvidence("audio", log_probs, options.audio_weight, default=math.log(residual))
 
 
-def text_source(name: str, analysis: TextAnalysis | None, weight: float) -> SourceEvidence | None:
-    """A text channel's analysis as pooled evidence."""
+def text_source(
+    name: str, analysis: TextAnalysis | None, weight: float, heard: Mapping[str, float] | None = None
+) -> SourceEvidence | None:
+    """A text channel's analysis as pooled evidence.
+
+    heard: languages the audio names, each with the least probability a 1-3-word text may give it (one
+    caption word must not veto what confident speech says); None without audio or for longer text.
+    """
     if analysis is None:
         return None
     if analysis.by_script:  # Hangul / kana: certain, so it may veto other languages outright
         return SourceEvidence(
             name, analysis.log_probs, weight, True, default=_SCRIPT_LOG_FLOOR, floor=_SCRIPT_LOG_FLOOR
         )
-    return SourceEvidence(name, analysis.log_probs, weight)
+    log_probs = analysis.log_probs
+    if heard:
+        log_probs = dict(log_probs)
+        for lang, least in heard.items():
+            log_probs[lang] = max(log_probs.get(lang, _LOG_FLOOR), math.log(least))
+    return SourceEvidence(name, log_probs, weight)
 
 
 def language_prior(language: str, options: LanguageOptions) -> float:
@@ -123,10 +134,7 @@ def fuse(
         return LanguageDecision.undetermined()
     candidates = sorted(_contenders(sources) | set(options.product_languages) | set(options.common_languages))
     logits = np.array(
-        [
-            sum(s.weight * s.log_prob(lang) for s in sources) + _prior(lang, priors, options)
-            for lang in candidates
-        ]
+        [sum(s.weight * s.log_prob(lang) for s in sources) + _prior(lang, priors, options) for lang in candidates]
     )
     probs = np.exp(log_softmax(logits))
     order = np.argsort(-probs, kind="stable")

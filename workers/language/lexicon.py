@@ -13,14 +13,14 @@ import re
 # Word -> weight. A weight of 1 is a spelling or word used by one standard and (almost) never the other.
 MALAY_MARKERS: dict[str, float] = {
     **dict.fromkeys(
-        "kerana bahawa iaitu sahaja wang baharu kereta percuma polis pejabat mahu cuba faham sihat kesihatan "
+        "kerana bahawa iaitu sahaja wang baharu percuma polis pejabat mahu cuba faham sihat kesihatan "
         "doktor ubat jururawat rawatan antarabangsa berbanding manakala syarikat esok sukan saintis "
         "ogos julai disember peratus bilion sebahagian bahagian tentera mendapati ditemui sesetengah "
-        "menerusi mengikut bilangan hospital awak korang nak camne sikit kat je dah hendak apabila selepas "
-        "semasa sekiranya kanak sebarang perlawanan lapangan kenderaan telefon televisyen filem muzik muzium "
-        "projek negeri jabatan setiausaha pengerusi perniagaan bas teksi ais kempen universiti siswazah "
+        "menerusi mengikut hospital korang nak camne sikit kat je dah hendak apabila selepas "
+        "semasa sekiranya kanak sebarang perlawanan kenderaan telefon televisyen filem muzik muzium "
+        "projek jabatan setiausaha pengerusi perniagaan bas teksi ais kempen universiti siswazah "
         # added after reading dev-split errors (the test split was not looked at):
-        "rancangan pelakon amatur perancis semestinya tasik pencalonan berbaloi bersiar saiz umpama "
+        "pelakon amatur semestinya tasik pencalonan berbaloi bersiar saiz umpama "
         "penempatan dipanggil bermaksud bakteria membiak pelbagai terutamanya berjaga menjejak minit sekejap "
         "bergaduh kerusi keselamatan gabenor mengalu matlamat askar pentadbiran pengasas kesatuan eropah "
         "perkataan bilik mengekalkan menghantar asas jadual bermakna memerhatikan kelajuan piramid".split(),
@@ -28,7 +28,9 @@ MALAY_MARKERS: dict[str, float] = {
     ),
     **dict.fromkeys(
         "boleh daripada ialah macam betul ramai bandar pasukan pelajar memberi ahli mempunyai kerajaan ia "
-        "kawasan sewaktu".split(),
+        "kawasan sewaktu "
+        # words Indonesian uses too (awak kapal, luar negeri, rancangan undang-undang, kereta api, Perancis):
+        "awak negeri rancangan kereta lapangan perancis bilangan".split(),
         0.4,
     ),
 }
@@ -42,7 +44,11 @@ INDONESIAN_MARKERS: dict[str, float] = {
         "sekretaris ketua anggota bisnis bus taksi es kampanye universitas mahasiswa kendaraan telepon "
         "televisi memiliki misalnya "
         "tewas tiongkok kursi prancis eropa menit jadwal kecepatan bakteri danau amatir piramida berbagai "
-        "disebut keamanan gubernur mengirim kamar".split(),
+        "disebut keamanan gubernur mengirim kamar "
+        # Indonesian words whose Malay counterparts differ (bekas, datuk bandar, melalui, berbeza, pasport...);
+        # picked from train-split errors (dev had none left; the test split was not looked at):
+        "mantan walikota melewati berbeda relawan menaruh kondektur paspor khusus salju kartu pernikahan "
+        "diizinkan diajukan biner pengunjuk seringkali ronde reguler".split(),
         1.0,
     ),
     **dict.fromkeys("adalah kota tim siswa memberikan sekitar saat".split(), 0.4),
@@ -67,8 +73,7 @@ IBERIAN_MARKERS: dict[str, frozenset[str]] = {
     ),
     "ca": frozenset("amb els però molt més aquest aquesta perquè també és hi ho per dels al seu".split()),
     "gl": frozenset(
-        "non unha unhas coa cos polo pola xa moito moita tamén aínda porén nun nunha dun dunha "
-        "xente facer ao".split()
+        "non unha unhas coa cos polo pola xa moito moita tamén aínda porén nun nunha dun dunha xente facer ao".split()
     ),
 }
 IBERIAN_CHARS: dict[str, str] = {"pt": "ãõ", "es": "ñ¿¡", "ca": "·", "gl": ""}
@@ -76,9 +81,7 @@ IBERIAN = ("es", "pt", "ca", "gl")
 
 # --- Japanese kanji vs Chinese hanzi ---------------------------------------------------------------------
 # Simplified forms Japanese never writes, and Japanese shinjitai forms Chinese never writes.
-SIMPLIFIED_ONLY = frozenset(
-    "这们说个么时过还对发见样现开关问间长门东车书买卖让认识读钱铁银题风飞马鱼鸟龙边话语谁"
-)
+SIMPLIFIED_ONLY = frozenset("这们说个么时过还对发见样现开关问间长门东车书买卖让认识读钱铁银题风飞马鱼鸟龙边话语谁")
 JAPANESE_ONLY = frozenset("気売読説広駅円図鉄銭関対発単変様薬楽験経続検県実払歳辺沢桜覚党")
 
 # --- Region (ISO 3166-1 alpha-2) -> languages most of its creators write ------------------------------
@@ -105,9 +108,7 @@ def region_languages(region: str | None) -> tuple[str, ...]:
         return ()
     region = region.upper()
     main = [lang for lang, regions in _REGION_GROUPS.items() if regions.split()[0] == region]
-    rest = [
-        lang for lang, regions in _REGION_GROUPS.items() if region in regions.split() and lang not in main
-    ]
+    rest = [lang for lang, regions in _REGION_GROUPS.items() if region in regions.split() and lang not in main]
     return tuple(main + rest)
 
 
@@ -139,8 +140,7 @@ _FUNCTION_WORDS = {
     "questo nel io",
     "id": "yang dan di ini itu dengan untuk dari dalam tidak akan pada ke juga oleh ada karena bahwa adalah "
     "saya mereka kami telah sudah bisa atau aku kamu",
-    "tl": "ang ng mga sa na at ay si ni para hindi ito iyon kung may siya sila namin ako ko mo nang pa rin "
-    "din lang",
+    "tl": "ang ng mga sa na at ay si ni para hindi ito iyon kung may siya sila namin ako ko mo nang pa rin din lang",
 }
 
 

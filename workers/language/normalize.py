@@ -17,9 +17,8 @@ _MENTION_RE = re.compile(r"(?<![\w@])@[\w.]+")
 _HASHTAG_RE = re.compile(r"(?<![\w#])#(\w+)")
 _REPEAT_RE = re.compile(r"(.)\1{2,}")  # three or more of one character
 _FINAL_REPEAT_RE = re.compile(r"(\w)\1{2,}\b")  # word-final elongation: "todayyyy", "soooo"
-_CAMEL_RE = re.compile(
-    r"(?<=[a-z\u00e0-\u00ff])(?=[A-Z\u00c0-\u00de])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])"
-)
+_ONE_LETTER_RE = re.compile(r"\b(\w)\1{2,}\b")  # a word of one repeated letter: laughter ("kkkkk") keeps two
+_CAMEL_RE = re.compile(r"(?<=[a-z\u00e0-\u00ff])(?=[A-Z\u00c0-\u00de])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _SPACES_RE = re.compile(r"\s+")
 # Joiners, variation selectors and keycap marks that survive emoji removal as invisible noise.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200d\u200c\ufe0f\ufe0e\u20e3"), " ")
@@ -85,6 +84,7 @@ def normalize_prose(text: str) -> str:
     text = _URL_RE.sub(" ", text)
     text = _MENTION_RE.sub(" ", text)
     text = _strip_symbols(text)
+    text = _ONE_LETTER_RE.sub(r"\1\1", text)
     text = _FINAL_REPEAT_RE.sub(r"\1", text)
     text = _REPEAT_RE.sub(r"\1\1", text)
     return " ".join(_calm_case(word) for word in _SPACES_RE.split(text) if word)

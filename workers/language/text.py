@@ -10,6 +10,8 @@ import numpy as np
 from workers.language import lexicon
 from workers.language.normalize import ScriptCounts, count_scripts
 from workers.language.scorer import NgramScorer, WordScores, log_softmax
+from workers.language.shorttext import WordRules, add_social_words, short_text_prior
+from workers.language.social import word_key
 
 SCRIPT_CERTAINTY = 0.9999  # Hangul / kana text: the script alone decides
 _CONFUSION_GROUPS = ({"id", "ms"}, {"es", "pt", "ca", "gl"}, {"ja", "zh"})
@@ -24,10 +26,11 @@ _HAN_ONLY_MAX_LOG_ODDS = math.log(2.0)  # kanji-only text without telltale forms
 class TextAnalysis:
     """What one piece of text says about its language."""
 
-    log_probs: dict[str, float]  # natural-log probability per ISO 639-1 language (no product prior)
+    log_probs: dict[str, float]  # natural-log probability per ISO 639-1 language (short-text prior only)
     by_script: bool  # decided by script alone (Hangul, kana)
     secondary: str | None  # second language of code-switched text
     letters: int  # letters the text had
+    words: int = 0  # words the text had (after normalization)
 
     @property
     def top(self) -> str:
@@ -73,15 +76,14 @@ def _malay_words(words: list[str]) -> list[str]:
     return out
 
 
-def _split_malay(logits: dict[str, float], words: list[str]) -> None:
+def _split_malay(logits: dict[str, float], words: list[str], social: dict[str, float]) -> None:
     """langdetect has no Malay profile: split the Indonesian score by Malay vs Indonesian markers."""
     words = _malay_words(words)
-    malay = _marker_score(words, lexicon.MALAY_MARKERS) + sum(
-        bool(lexicon.MALAY_SUFFIX.match(w)) for w in words
-    )
+    malay = _marker_score(words, lexicon.MALAY_MARKERS) + sum(bool(lexicon.MALAY_SUFFIX.match(w)) for w in words)
     indo = _marker_score(words, lexicon.INDONESIAN_MARKERS) + sum(
         bool(lexicon.INDONESIAN_SUFFIX.match(w)) for w in words
     )
+    malay, indo = malay + social.get("ms", 0.0), indo + social.get("id", 0.0)
     z = _MALAY_DEFAULT_LOG_ODDS + _MARKER_LOG_ODDS * (malay - indo)
     # Either standard's marker words are also evidence for the pair against every other language.
     base = logits["id"] + _MARKER_LOG_ODDS * min(malay + indo, 3) / 2
@@ -124,16 +126,23 @@ def _function_words(logits: dict[str, float], words: list[str], weight: float) -
             logits[lang] += weight / len(langs)
 
 
-def _resolve(logits: dict[str, float], text: str, counts: ScriptCounts, function_word_weight: float) -> None:
-    """Apply the known-confusion rules that concern the current best guess."""
-    words = [word.strip(".,!?;:\"'()«»“”").lower() for word in text.split()]
+def _resolve(
+    logits: dict[str, float], text: str, counts: ScriptCounts, function_word_weight: float, rules: WordRules | None
+) -> None:
+    """Apply whole-word knowledge, the known-confusion rules, then the short-text prior."""
+    words = [word_key(token) for token in text.split()]
     _function_words(logits, words, function_word_weight)
+    social = rules.social.evidence(words) if rules else {}
+    if rules:
+        add_social_words(logits, social, rules.social_word_weight)
     top = max(logits, key=logits.__getitem__)
-    _split_malay(logits, words)
+    _split_malay(logits, words, social)
     if top in lexicon.IBERIAN:
         _resolve_iberian(logits, words, text.lower())
     if counts.han * 2 > counts.letters and not counts.kana and not counts.hangul:
         _resolve_han(logits, text)
+    if rules and counts.latin * 2 > counts.letters:  # other scripts: the script already narrows it down
+        short_text_prior(logits, words, text.lower(), social, rules)
 
 
 def _normalized(logits: dict[str, float]) -> dict[str, float]:
@@ -148,8 +157,10 @@ def _group_share(lang: str, shares: dict[str, float], log_probs: dict[str, float
     return within * sum(share for other, share in shares.items() if _same_group(other, lang))
 
 
-def lexical_rows(scorer: NgramScorer, scores: WordScores, temperature: float, weight: float) -> np.ndarray:
-    """Word rows plus whole-word knowledge (function words, id/ms markers), in scorer units."""
+def lexical_rows(
+    scorer: NgramScorer, scores: WordScores, temperature: float, weight: float, rules: WordRules | None = None
+) -> np.ndarray:
+    """Word rows plus whole-word knowledge (function words, social words, id/ms markers), in scorer units."""
     matrix = scores.matrix.copy()
     column = {lang: i for i, lang in enumerate(scorer.languages)}
     for row, word in enumerate(scores.words):
@@ -157,14 +168,15 @@ def lexical_rows(scorer: NgramScorer, scores: WordScores, temperature: float, we
         langs = lexicon.FUNCTION_WORDS.get(word, ())
         for lang in langs:
             matrix[row, column[lang]] += weight * temperature / len(langs)
+        social_weight = rules.social_word_weight * temperature if rules else 0.0
+        for lang, share in rules.social.word_evidence(word) if rules else ():
+            matrix[row, column["id" if lang == "ms" else lang]] += social_weight * share
         if word in lexicon.MALAY_MARKERS or word in lexicon.INDONESIAN_MARKERS:
             matrix[row, column["id"]] += _MARKER_LOG_ODDS * temperature
     return matrix
 
 
-def window_posteriors(
-    matrix: np.ndarray, temperature: float, prior: np.ndarray, width: int = 3
-) -> np.ndarray:
+def window_posteriors(matrix: np.ndarray, temperature: float, prior: np.ndarray, width: int = 3) -> np.ndarray:
     """Posterior over languages of each run of `width` consecutive word rows, with the language prior."""
     cumulative = np.vstack([np.zeros(matrix.shape[1]), np.cumsum(matrix, axis=0)])
     windows = (cumulative[width:] - cumulative[:-width]) / temperature + prior
@@ -197,7 +209,9 @@ def _script_analysis(scorer: NgramScorer, prose: str, language: str, counts: Scr
         latin = scorer.word_scores("".join(ch if ch < "\u0250" else " " for ch in prose))
         if len(latin.words) >= 2:
             secondary = scorer.languages[int(np.argmax(latin.matrix.sum(axis=0)))].split("-")[0]
-    return TextAnalysis(log_probs, True, secondary if secondary != language else None, counts.letters)
+    return TextAnalysis(
+        log_probs, True, secondary if secondary != language else None, counts.letters, len(prose.split())
+    )
 
 
 def analyze_text(
@@ -209,6 +223,7 @@ def analyze_text(
     min_share: float,
     prior: np.ndarray,
     function_word_weight: float,
+    rules: WordRules | None = None,
 ) -> TextAnalysis | None:
     """Analyze normalized text; None when it carries no language signal."""
     counts = count_scripts(prose)
@@ -217,27 +232,27 @@ def analyze_text(
     script_language = _script_language(counts)
     if script_language:
         return _script_analysis(scorer, prose, script_language, counts)
-    scores = scorer.word_scores(prose)
-    if scores.ngrams == 0:
+    scores = scorer.word_scores(rules.social.ngram_text(prose) if rules else prose)
+    n_words = len(prose.split())
+    if scores.ngrams == 0 and not (rules and rules.social.evidence([word_key(t) for t in prose.split()])):
         return None
     logits = _iso_logits(scorer, scores.matrix.sum(axis=0) / temperature)
-    _resolve(logits, prose, counts, function_word_weight)
-    matrix = lexical_rows(scorer, scores, temperature, function_word_weight)
+    _resolve(logits, prose, counts, function_word_weight, rules)
+    matrix = lexical_rows(scorer, scores, temperature, function_word_weight, rules)
     shares = code_switch(scorer, matrix, temperature, prior, min_share)
-    log_probs = _normalized(logits)
+    log_probs = _normalized(rules.sharpen(logits, n_words) if rules else logits)
     if shares is None:
-        return TextAnalysis(log_probs, False, None, counts.letters)
+        return TextAnalysis(log_probs, False, None, counts.letters, n_words)
     top = max(log_probs, key=log_probs.__getitem__)
     if sum(share for lang, share in shares.items() if _same_group(lang, top)) >= min_share:
         # The whole-text winner is one of the languages: keep it, report the other.
         other = max((lang for lang in shares if not _same_group(lang, top)), key=shares.__getitem__)
-        return TextAnalysis(log_probs, False, other, counts.letters)
+        return TextAnalysis(log_probs, False, other, counts.letters, n_words)
     # Code-switched: one language cannot explain the whole text, so trust the windows' vote instead.
     tie_break = _normalized(logits)  # equal shares: the whole-text score decides, by a hair
     mixed = {
-        lang: math.log(max(_group_share(lang, shares, log_probs), 1e-3)) + 1e-3 * tie_break[lang]
-        for lang in logits
+        lang: math.log(max(_group_share(lang, shares, log_probs), 1e-3)) + 1e-3 * tie_break[lang] for lang in logits
     }
     ranked = sorted(shares, key=lambda lang: -mixed[lang])
     secondary = next(lang for lang in ranked[1:] if not _same_group(lang, ranked[0]))
-    return TextAnalysis(_normalized(mixed), False, secondary, counts.letters)
+    return TextAnalysis(_normalized(mixed), False, secondary, counts.letters, n_words)

@@ -8,7 +8,7 @@ from typing import Any
 
 STAGE = "language"
 DETECTOR_NAME = "fides-langid"
-DETECTOR_VERSION = "1.0.0"
+DETECTOR_VERSION = "1.1.0"
 UNDETERMINED = "und"
 
 # Whisper's language tokens that are not ISO 639-1 codes.
@@ -151,3 +151,19 @@ class LanguageOptions:
     alternatives: int = 3  # how many alternatives to report
     # Hashtags are weak, often English-by-habit evidence: alone they decide nothing unless this is on.
     hashtags_alone_decide: bool = False
+    # Log-odds one full social-media word ("banget", "mdr", "lol") adds to its languages.
+    social_word_weight: float = 3.0
+    # Short texts (<= short_text_words words, fading out over short_text_fade_words more): log-odds against
+    # languages outside the product set unless the text carries one of their markers (fitted on dev).
+    short_text_rare_penalty: float = 8.0
+    short_text_common_penalty: float = 1.0
+    short_text_words: int = 3
+    short_text_fade_words: int = 5
+    # Share of its log-odds a short text's reading keeps (<1 shrinks confidence). The dev fit chose 1.0:
+    # once the prior and social words are in, caption weight 0.7 already calibrates 1-3-word texts.
+    short_text_sharpness: float = 1.0
+    # With audio, the least probability a 1-3-word text may give a language the audio heard: one caption
+    # word ("gracias") must not outvote confident speech (0.93 pt) on its own.
+    short_text_floor: float = 0.02
+    # The social-media lexicon file ("" = the packaged workers/language/data/social_lexicon.yaml).
+    social_lexicon_path: str = ""
