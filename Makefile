@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PYTEST  := $(BIN)/python -m pytest
 
-.PHONY: venv demo test test-unit test-integration fuzz bench eval eval-language eval-tagging lint clean
+.PHONY: venv demo test test-unit test-integration fuzz soak failover faults bench eval eval-language eval-tagging lint clean
 
 venv: $(STAMP)
 
@@ -30,7 +30,16 @@ test-integration: venv
 	$(PYTEST) -m integration tests/integration
 
 fuzz: venv
-	FUZZ_EXAMPLES=10000 $(PYTEST) -m fuzz tests/unit -p no:randomly
+	FUZZ_EXAMPLES=10000 $(PYTEST) -m fuzz tests/unit --hypothesis-show-statistics
+
+soak: venv
+	$(BIN)/python -m workers.reliability.soak --events 100000
+
+failover: venv
+	$(BIN)/python -m workers.reliability.failover
+
+faults: venv
+	$(BIN)/python -m workers.reliability.faults
 
 bench: venv
 	$(BIN)/python -m workers.bench

@@ -46,8 +46,9 @@ def validate_upload(upload: dict[str, Any]) -> dict[str, Any]:
         problems.append(f"declared_language {upload['declared_language']!r} is not ISO 639-1 (e.g. 'id')")
     if not isinstance(upload.get("uploaded_at"), int | datetime):
         problems.append("uploaded_at must be epoch milliseconds (int) or a datetime")
-    if any(not isinstance(h, str) or h.startswith("#") for h in upload.get("hashtags", [])):
-        problems.append("hashtags are strings without the leading '#'")
+    tags = upload.get("hashtags", [])
+    if not isinstance(tags, list) or any(not isinstance(h, str) or h.startswith("#") for h in tags):
+        problems.append("hashtags must be a list of strings without the leading '#'")
     if problems:
         raise InvalidEventError("invalid UploadEvent: " + "; ".join(problems))
     return upload

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import subprocess  # noqa: S404 - starts this package's own worker modules with sys.executable, no shell
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -114,6 +116,28 @@ def cpu_seconds(proc: subprocess.Popen[bytes]) -> float:
     """User + system CPU seconds a running process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def wait_ready(ports: Iterable[int], procs: Iterable[subprocess.Popen[bytes]], timeout_s: float) -> None:
+    """Wait until every worker's /readyz says ready at the same time (partitions assigned, no rebalance)."""
+    ports, procs = list(ports), list(procs)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError("a worker exited before it was ready; see its log")
+        states = await asyncio.gather(*(asyncio.to_thread(_ready, port) for port in ports))
+        if all(states):
+            return
+        await asyncio.sleep(0.5)
+    raise RuntimeError(f"workers not ready within {timeout_s:.0f} s")
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:  # noqa: S310
+            return bool(json.loads(response.read()).get("ready"))
+    except OSError:
+        return False
 
 
 def stop_processes(procs: Iterable[subprocess.Popen[bytes]], timeout_s: float = 20.0) -> None:

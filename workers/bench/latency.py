@@ -121,6 +121,7 @@ async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacit
     await publish_creators(settings)
     launch: Launch = worker_launches(settings, harness.ALL_STAGES, 1)[0]
     proc = harness.start_process(*launch, logs / f"{settings.app_id}-latency.log")
+    await harness.wait_ready([int(launch[1]["WEB_PORT"])], [proc], 300)
     watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic("content.enriched")).start()
     try:
         capacity = await _capacity(settings, watcher, uploads[:capacity_events])

@@ -34,7 +34,7 @@ class StreamRun:
     processes: int
     partitions: int
     events_per_s: float | None  # steady state, from output timestamps; None when incomplete
-    drain_s: float  # process start → last output seen (includes start-up and group join)
+    drain_s: float  # last output seen, from process start (passthroughs) or from all workers ready
     cpu_ms_per_event: float | None  # process CPU between first and last output, per output
     events_per_cpu_s: float | None  # the per-core throughput the capacity model uses (noise-robust)
 
@@ -66,11 +66,17 @@ async def drain(label: str, settings: Settings, inputs: list[tuple[bytes, bytes]
                 logs: Path, timeout_s: float, partitions: int) -> StreamRun:
     """Preload ``inputs``, start one process per launch (workers or a passthrough), time the drain."""
     bootstrap, target = settings.bootstrap_servers, settings.topic("content.enriched")
-    await harness.produce(bootstrap, settings.topic("uploads.transcribed"), inputs)
+    web_ports = [int(env["WEB_PORT"]) for argv, env in launches if argv[1] == "workers"]
+    if not web_ports:  # passthroughs have no readiness endpoint: they start on a preloaded backlog
+        await harness.produce(bootstrap, settings.topic("uploads.transcribed"), inputs)
     started = time.monotonic()
     procs = [harness.start_process(argv, env, logs / f"{settings.app_id}-{i}.log")
              for i, (argv, env) in enumerate(launches)]
     try:
+        if web_ports:  # workers: every process joined and assigned before the backlog lands
+            await harness.wait_ready(web_ports, procs, timeout_s)
+            started = time.monotonic()
+            await harness.produce(bootstrap, settings.topic("uploads.transcribed"), inputs)
         got = await harness.collect(bootstrap, target, len(inputs), timeout_s, procs)
         drain_s = time.monotonic() - started
     finally:

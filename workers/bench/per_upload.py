@@ -29,7 +29,7 @@ KINDS = ("speech", "music", "silent", "reused", "text")
 def stage_media(shared_dir: Path, media: Path, speech_clips: int) -> list[tuple[str, str | None, str]]:
     """(kind, audio file or None, caption) per upload, in sending order; files written under ``media``."""
     media.mkdir(parents=True, exist_ok=True)
-    plan: list[tuple[str, str | None, str]] = []
+    plan: list[tuple[str, str | None, str]] = [("warmup", None, "warm-up upload, not measured")]
     clips = pick_clips(load_manifest(shared_dir), speech_clips)
     for clip in clips:
         target = media / f"{clip.id}{clip.path.suffix}"
@@ -72,6 +72,7 @@ async def run_per_upload(settings: Settings, plan: list[tuple[str, str | None, s
     runtime = Runtime.create(settings)
     argv, env = worker_launches(settings, harness.ALL_STAGES, 1)[0]
     proc = harness.start_process(argv, env, logs / f"{settings.app_id}-per-upload.log")
+    await harness.wait_ready([int(env["WEB_PORT"])], [proc], timeout_s)
     enriched = await harness.Watcher(settings.bootstrap_servers, settings.topic("content.enriched")).start()
     transcribed = await harness.Watcher(settings.bootstrap_servers, settings.topic("uploads.transcribed")).start()
     rows = []

@@ -41,12 +41,23 @@ class SourceEvidence:
         return max(self.log_probs.get(language, self.default), self.floor)
 
 
+def _probability(value: float) -> float:
+    """Whisper's probabilities clamped to [0, 1]; NaN and infinities count as no evidence."""
+    return min(max(value, 0.0), 1.0) if math.isfinite(value) else 0.0
+
+
+def _iso_code(code: str | None) -> bool:
+    """Only two-letter lower-case codes are languages (anything else from upstream is ignored)."""
+    return bool(code) and len(code) == 2 and code.isascii() and code.isalpha() and code.islower()
+
+
 def audio_source(evidence: LanguageEvidence, options: LanguageOptions) -> SourceEvidence | None:
     """Whisper's audio language id as a distribution; None when absent or too unsure to count."""
-    if not evidence.audio_language or evidence.audio_probability < options.min_audio_probability:
+    probability = _probability(evidence.audio_probability)
+    if not _iso_code(evidence.audio_language) or probability < options.min_audio_probability:
         return None
-    probs = dict(evidence.audio_alternatives)
-    probs[evidence.audio_language] = max(probs.get(evidence.audio_language, 0.0), evidence.audio_probability)
+    probs = {lang: _probability(p) for lang, p in evidence.audio_alternatives if _iso_code(lang)}
+    probs[evidence.audio_language] = max(probs.get(evidence.audio_language, 0.0), probability)
     residual = max(1.0 - sum(probs.values()), 1e-6) / _WHISPER_LANGUAGES
     log_probs = {lang: math.log(max(p, residual)) for lang, p in probs.items() if lang != "und"}
     return SourceEvidence("audio", log_probs, options.audio_weight, default=math.log(residual))

@@ -153,7 +153,8 @@ def _normalized(logits: dict[str, float]) -> dict[str, float]:
 def _group_share(lang: str, shares: dict[str, float], log_probs: dict[str, float]) -> float:
     """A language's share of windows, splitting its confusion group's share by the whole-text scores."""
     group = [other for other in log_probs if _same_group(other, lang)]
-    within = math.exp(log_probs[lang]) / sum(math.exp(log_probs[other]) for other in group)
+    top = max(log_probs[other] for other in group)  # shift before exp: long texts underflow to 0/0
+    within = math.exp(log_probs[lang] - top) / sum(math.exp(log_probs[other] - top) for other in group)
     return within * sum(share for other, share in shares.items() if _same_group(other, lang))
 
 

@@ -95,9 +95,7 @@ def count_delivery(input_ids: Iterable[str], outputs: Iterable[OutputRecord]) ->
 
 def end_offsets(settings: Settings, name: str) -> int:
     """How many records a topic holds (sum of partition end offsets): a cheap completion probe."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers, group_id=None, **kafka_security(settings)
-    )
+    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None, **kafka_security(settings))
     try:
         topic = settings.topic(name)
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]

@@ -61,9 +61,7 @@ class ScenarioEnv:
 
     def create_topics(self) -> None:
         """Create every topics.yaml topic under this run's prefix."""
-        admin = KafkaAdminClient(
-            bootstrap_servers=self.settings.bootstrap_servers, **kafka_security(self.settings)
-        )
+        admin = KafkaAdminClient(bootstrap_servers=self.settings.bootstrap_servers, **kafka_security(self.settings))
         try:
             apply_topics(admin, Runtime.create(self.settings).catalog, self.settings.topic_prefix, 1)
         finally:

@@ -25,9 +25,7 @@ from workers.reliability.scenarios import FaultResult, ScenarioOptions, kill9_on
 _TUNING = ("SESSION_TIMEOUT_S", "HEARTBEAT_INTERVAL_S", "COMMIT_INTERVAL_S", "BROKER_REQUEST_TIMEOUT_S")
 
 
-def measure(
-    events: int, rate: float, timeout_s: float, work_dir: Path
-) -> tuple[FaultResult, dict[str, float]]:
+def measure(events: int, rate: float, timeout_s: float, work_dir: Path) -> tuple[FaultResult, dict[str, float]]:
     """Run the two-worker kill -9 scenario once; returns the result and the tuning it ran with."""
     tuning = {k: os.environ[k] for k in _TUNING if k in os.environ}
     with (

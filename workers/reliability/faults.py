@@ -1,6 +1,6 @@
 """The fault table: run every fault scenario on a fresh embedded broker and tabulate delivery.
 
-    python -m workers.reliability.faults [--fuzz-log fuzz.log]
+    python -m workers.reliability.faults [--fuzz-log fuzz.log] [--reuse]
 
 Rows come from the runs made here; the soak and failover rows are read from results/reliability_soak.json
 and results/reliability_failover*.json when those runs exist; the fuzz case count is summed from a
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from workers.broker import EmbeddedBroker, free_port
+from workers.reliability.delivery import DeliveryCount
 from workers.reliability.env import LIGHT_STAGES, ScenarioEnv
 from workers.reliability.report import RESULTS_DIR, table, write_result
 from workers.reliability.scenarios import (
@@ -103,8 +104,7 @@ def stored_rows(results_dir: Path) -> list[list[Any]]:
         d = data["delivery"]
         rows.append(
             [
-                f"none: soak, {data['events_per_s']} events/s, RSS {data['rss_start_mb']} → "
-                f"{data['rss_end_mb']} MB",
+                f"none: soak, {data['events_per_s']} events/s, RSS {data['rss_start_mb']} → {data['rss_end_mb']} MB",
                 d["events_in"],
                 d["events_out"],
                 d["lost"],
@@ -117,10 +117,16 @@ def stored_rows(results_dir: Path) -> list[list[Any]]:
     return rows
 
 
-def fuzz_cases(log: Path) -> int:
-    """Examples hypothesis ran (passing + failing), summed over a --hypothesis-show-statistics log."""
-    pattern = re.compile(r"(\d+) passing examples?, (\d+) failing examples?")
-    return sum(int(p) + int(f) for p, f in pattern.findall(log.read_text(errors="replace")))
+def stored_scenarios(path: Path) -> list[FaultResult]:
+    """The scenario results of an earlier run of this command."""
+    scenarios = json.loads(path.read_text())["scenarios"]
+    return [FaultResult(**{**s, "delivery": DeliveryCount(**s["delivery"])}) for s in scenarios]
+
+
+def fuzz_cases(log: Path) -> tuple[int, int]:
+    """(cases run, failing cases) hypothesis reported in a --hypothesis-show-statistics log."""
+    found = re.findall(r"(\d+) passing, (\d+) failing", log.read_text(errors="replace"))
+    return sum(int(p) + int(f) for p, f in found), sum(int(f) for _, f in found)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,17 +134,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--rate", type=float, default=40.0)
-    parser.add_argument(
-        "--fuzz-log", type=Path, help="a `make fuzz` log run with --hypothesis-show-statistics"
-    )
+    parser.add_argument("--reuse", action="store_true", help="re-tabulate the last run's scenarios (no new runs)")
+    parser.add_argument("--fuzz-log", type=Path, help="a `make fuzz` log run with --hypothesis-show-statistics")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
-        results = run_all(ScenarioOptions(events=args.events, rate_per_s=args.rate), Path(tmp))
+    if args.reuse:
+        results = stored_scenarios(RESULTS_DIR / "reliability_faults.json")
+    else:
+        with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
+            results = run_all(ScenarioOptions(events=args.events, rate_per_s=args.rate), Path(tmp))
     rows = [fault_row(r) for r in results] + stored_rows(RESULTS_DIR)
-    cases = fuzz_cases(args.fuzz_log) if args.fuzz_log else None
-    fuzz_line = f"\nFuzzing: {cases} hypothesis cases, no crash and no hang.\n" if cases else ""
+    cases, failing = fuzz_cases(args.fuzz_log) if args.fuzz_log else (None, None)
+    fuzz_line = f"\nFuzzing (`make fuzz`): {cases} hypothesis cases, {failing} failing.\n" if cases else ""
     markdown = f"# Faults injected\n\n{table(HEADER, rows)}\n{fuzz_line}"
-    payload = {"scenarios": [r.to_dict() for r in results], "rows": rows, "fuzz_cases": cases}
+    payload = {"scenarios": [r.to_dict() for r in results], "rows": rows, "fuzz_cases": cases, "fuzz_failing": failing}
     print(write_result("reliability_faults", payload, markdown).read_text())
     return 0 if all(r.delivery.exactly_once_after_dedupe for r in results) else 1
 

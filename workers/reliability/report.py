@@ -28,9 +28,7 @@ def machine() -> dict[str, Any]:
 def write_result(stem: str, payload: dict[str, Any], markdown: str, results_dir: Path = RESULTS_DIR) -> Path:
     """``results/<stem>.json`` and ``.md``; returns the markdown path."""
     results_dir.mkdir(parents=True, exist_ok=True)
-    (results_dir / f"{stem}.json").write_text(
-        json.dumps({**payload, "machine": machine()}, indent=2, default=str)
-    )
+    (results_dir / f"{stem}.json").write_text(json.dumps({**payload, "machine": machine()}, indent=2, default=str))
     path = results_dir / f"{stem}.md"
     path.write_text(markdown.rstrip() + "\n")
     return path

@@ -64,9 +64,7 @@ def _sample_until(
     samples: list[RssSample] = []
     while time.monotonic() - started < timeout_s and worker.proc.poll() is None:
         done = end_offsets(env.settings, env.output)
-        samples.append(
-            RssSample(round(time.monotonic() - started, 1), done, round((worker.rss_bytes() or 0) / MB, 1))
-        )
+        samples.append(RssSample(round(time.monotonic() - started, 1), done, round((worker.rss_bytes() or 0) / MB, 1)))
         if done >= events:
             break
         time.sleep(every_s)

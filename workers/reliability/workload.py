@@ -68,9 +68,7 @@ class Workload:
     @classmethod
     def transcripts(cls, run: str, count: int) -> Workload:
         """``count`` no-audio TranscriptEvents for uploads.transcribed (the light stages only)."""
-        return cls(
-            "uploads.transcribed", tuple(no_audio_transcript_event(text_upload(run, i)) for i in range(count))
-        )
+        return cls("uploads.transcribed", tuple(no_audio_transcript_event(text_upload(run, i)) for i in range(count)))
 
     def upload_ids(self) -> list[str]:
         """The upload event id of every record, in order."""
@@ -125,9 +123,7 @@ def produce(
     try:
         for count, record in enumerate(records, start=1):
             video_id = record.get("upload", record)["video_id"]
-            producer.send(
-                topic, key=video_id.encode(), value=runtime.serde.encode(schema, record, topic=topic)
-            )
+            producer.send(topic, key=video_id.encode(), value=runtime.serde.encode(schema, record, topic=topic))
             if progress is not None:
                 progress.sent = count
             if rate_per_s > 0:

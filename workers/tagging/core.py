@@ -9,7 +9,8 @@ Negation: a match is dropped when a negation cue sits among the few words before
 right after it ("死にたくない" is not matched as 死にたい anyway; "자살하지 않" is negated). Phrases that
 carry their own negation ("don't want to live") are terms and are unaffected. Non-health senses
 ("tropical depression", "killing it", "suicide squad", "bom bunuh diri") are listed in the taxonomy;
-a match inside one is dropped.
+a match inside one is dropped. A topic's own ``senses`` block only that topic ("detox tea" is not
+substance use, but the same span may still be nutrition or a misinformation signal).
 """
 
 from __future__ import annotations
@@ -17,14 +18,27 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from workers.tagging.normalize import hashtag_spans, normalize_text
 from workers.tagging.taxonomy import Taxonomy, TermHit
 from workers.tagging.types import TagInput, TagOptions, TagResult, TopicEvidence, TopicTag
 
 MISINFORMATION = "misinformation_signal"
+
+
+class TopicSignal(Protocol):
+    """A learned second opinion on a few topics (``learned.LearnedSignal``; tests use fakes)."""
+
+    languages: frozenset[str]
+
+    def topic_probabilities(self, text: str) -> Mapping[str, float]:
+        """Probability per known topic for one upload's text."""
+        ...
+
+
 _CLAUSE_BREAK = re.compile(r"[.!?;:,\n()\"]")
 _WORD = re.compile(r"[\w']+")
 
@@ -33,9 +47,7 @@ def select_languages(fields: TagInput, taxonomy: Taxonomy, options: TagOptions) 
     """The languages whose terms are applied to this upload's transcript and caption."""
     known = set(taxonomy.languages)
     if fields.language not in known:
-        return (
-            taxonomy.languages if fields.language in ("und", "") else _with_english({"en"} & known, options)
-        )
+        return taxonomy.languages if fields.language in ("und", "") else _with_english({"en"} & known, options)
     chosen = {fields.language} | ({fields.secondary_language} & known if fields.secondary_language else set())
     return _with_english(chosen, options)
 
@@ -65,6 +77,7 @@ class LanguageContext:
     negation_before: frozenset[str]
     negation_after: tuple[str, ...]
     blockers: tuple[re.Pattern[str], ...]
+    topic_blockers: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
     @classmethod
     def for_languages(cls, languages: tuple[str, ...], taxonomy: Taxonomy) -> LanguageContext:
@@ -74,11 +87,16 @@ class LanguageContext:
             frozenset().union(*(m.negation_before for m in matchers)),
             tuple(c for m in matchers for c in m.negation_after),
             tuple(m.blockers for m in matchers if m.blockers is not None),
+            tuple((t, p) for m in matchers for t, p in m.topic_blockers.items()),
         )
 
-    def blocked_spans(self, text: str) -> list[tuple[int, int]]:
-        """Spans of ``text`` that are non-health senses."""
-        return [m.span() for pattern in self.blockers for m in pattern.finditer(text)]
+    def blocked_spans(self, text: str) -> dict[str | None, list[tuple[int, int]]]:
+        """Spans of ``text`` that are non-health senses: for every topic (key None) or for one topic."""
+        spans: dict[str | None, list[tuple[int, int]]] = defaultdict(list)
+        spans[None] = [m.span() for pattern in self.blockers for m in pattern.finditer(text)]
+        for topic, pattern in self.topic_blockers:
+            spans[topic].extend(m.span() for m in pattern.finditer(text))
+        return spans
 
 
 def is_negated(
@@ -96,14 +114,14 @@ def _keep(
     text: str,
     span: tuple[int, int],
     hit: TermHit,
-    blocked: list[tuple[int, int]],
+    blocked: dict[str | None, list[tuple[int, int]]],
     substring: bool,
     context: LanguageContext,
     taxonomy: Taxonomy,
     options: TagOptions,
 ) -> bool:
     start, end = span
-    if any(b_start < end and start < b_end for b_start, b_end in blocked):
+    if any(b_start < end and start < b_end for b_start, b_end in blocked[None] + blocked.get(hit.topic, [])):
         return False
     debunk_words = _words_before(text, start, options.debunk_window)
     if hit.topic == MISINFORMATION and _cue_in(debunk_words, taxonomy.debunk_cues):
@@ -167,7 +185,8 @@ def combine(weights: list[float]) -> float:
     return 1.0 - math.prod(1.0 - w for w in weights)
 
 
-def _topic_score(matches: list[tuple[TermHit, TopicEvidence]], options: TagOptions) -> float:
+def _topic_score(matches: list[tuple[TermHit, TopicEvidence]], options: TagOptions) -> tuple[float, float]:
+    """(score, unanchored score): the second counts weak-only evidence, for the learned signal."""
     counts: dict[str, int] = defaultdict(int)
     weights: list[float] = []
     for hit, _ in matches:
@@ -176,17 +195,41 @@ def _topic_score(matches: list[tuple[TermHit, TopicEvidence]], options: TagOptio
             weights.append(hit.weight)
     # Weak terms only support a topic that has a medium or strong match of its own.
     anchored = any(w >= options.min_score for w in weights)
-    return combine(weights) if anchored else 0.0
+    return (combine(weights) if anchored else 0.0), combine(weights)
+
+
+def apply_learned(
+    leaf: dict[str, tuple[float, float]], probabilities: Mapping[str, float], options: TagOptions
+) -> dict[str, float]:
+    """Leaf scores after the learned signal: veto unlikely keyword topics, confirm weak-only ones.
+
+    A vetoed topic scores 0; a confirmed weak-only topic scores ``min_score`` (it has evidence, only
+    weak). Topics the head does not know keep their keyword score.
+    """
+    adjusted = {}
+    for topic, (score, unanchored) in leaf.items():
+        p = probabilities.get(topic)
+        if p is None:
+            adjusted[topic] = score
+        elif score >= options.min_score:
+            adjusted[topic] = score if p >= options.learned_veto_below else 0.0
+        else:
+            confirm = options.learned_confirm_at is not None and unanchored > 0 and p >= options.learned_confirm_at
+            adjusted[topic] = options.min_score if confirm else score
+    return adjusted
 
 
 def _scores(
-    found: dict[str, list[tuple[TermHit, TopicEvidence]]], taxonomy: Taxonomy, options: TagOptions
+    found: dict[str, list[tuple[TermHit, TopicEvidence]]],
+    taxonomy: Taxonomy,
+    options: TagOptions,
+    probabilities: Mapping[str, float] | None,
 ) -> dict[str, tuple[float, list[TopicEvidence]]]:
-    scores = {t: (_topic_score(m, options), [e for _, e in m]) for t, m in found.items()}
+    leaf = {t: _topic_score(m, options) for t, m in found.items()}
+    adjusted = apply_learned(leaf, probabilities, options) if probabilities else {t: s for t, (s, _) in leaf.items()}
+    scores = {t: (adjusted[t], [e for _, e in m]) for t, m in found.items()}
     for parent in {info.parent for info in taxonomy.topics.values() if info.parent}:
-        children = [
-            scores[c] for c in taxonomy.children(parent) if c in scores and scores[c][0] >= options.min_score
-        ]
+        children = [scores[c] for c in taxonomy.children(parent) if c in scores and scores[c][0] >= options.min_score]
         if not children:
             continue
         own_score, own_evidence = scores.get(parent, (0.0, []))
@@ -204,13 +247,30 @@ def _evidence_order(evidence: TopicEvidence) -> tuple[int, int, int]:
     )
 
 
-def tag(fields: TagInput, taxonomy: Taxonomy, options: TagOptions) -> TagResult:
-    """Tag one upload's transcript, caption and hashtags with health topics, best first."""
-    scores = _scores(_all_matches(fields, taxonomy, options), taxonomy, options)
+def learned_text(fields: TagInput) -> str:
+    """The text the learned signal reads: transcript, caption and hashtags."""
+    return "\n".join(part for part in (fields.transcript, fields.caption, " ".join(fields.hashtags)) if part)
+
+
+def _probabilities(
+    fields: TagInput, found: dict[str, list[tuple[TermHit, TopicEvidence]]], signal: TopicSignal | None
+) -> Mapping[str, float] | None:
+    # The model is only run when it can change something: an English upload with keyword evidence.
+    if signal is None or fields.language not in signal.languages or not found:
+        return None
+    return signal.topic_probabilities(learned_text(fields))
+
+
+def tag(fields: TagInput, taxonomy: Taxonomy, options: TagOptions, signal: TopicSignal | None = None) -> TagResult:
+    """Tag one upload's transcript, caption and hashtags with health topics, best first.
+
+    ``signal`` (optional, see ``learned.py``) is used when ``options.use_learned_signal`` is set.
+    """
+    found = _all_matches(fields, taxonomy, options)
+    probabilities = _probabilities(fields, found, signal if options.use_learned_signal else None)
+    scores = _scores(found, taxonomy, options, probabilities)
     topics = [
-        TopicTag(
-            topic, round(score, 4), tuple(sorted(set(evidence), key=_evidence_order)[: options.max_evidence])
-        )
+        TopicTag(topic, round(score, 4), tuple(sorted(set(evidence), key=_evidence_order)[: options.max_evidence]))
         for topic, (score, evidence) in scores.items()
         if score >= options.min_score
     ]

@@ -65,6 +65,7 @@ class LanguageMatcher:
     language: str
     topics: tuple[TopicMatcher, ...]
     blockers: re.Pattern[str] | None
+    topic_blockers: Mapping[str, re.Pattern[str]]
     negation_before: frozenset[str]
     negation_after: tuple[str, ...]
     substring: bool
@@ -128,6 +129,11 @@ def _compile_topic(
     return TopicMatcher(topic, pattern, MappingProxyType(groups))
 
 
+def _sense_pattern(senses: Iterable[str], language: str, substring: bool) -> re.Pattern[str] | None:
+    patterns = [term_regex(str(s), language, substring) for s in senses]
+    return re.compile(_alternation(patterns)) if patterns else None
+
+
 def _compile_language(
     language: str, entries: list[tuple[str, TermHit]], data: Mapping[str, Any]
 ) -> LanguageMatcher:
@@ -140,9 +146,14 @@ def _compile_language(
     return LanguageMatcher(
         language=language,
         topics=tuple(_compile_topic(t, e, language, substring) for t, e in per_topic.items()),
-        blockers=re.compile(_alternation(term_regex(s, language, substring) for s in senses))
-        if senses
-        else None,
+        blockers=_sense_pattern(senses, language, substring),
+        topic_blockers=MappingProxyType(
+            {
+                topic: pattern
+                for topic, spec in data["topics"].items()
+                if (pattern := _sense_pattern((spec.get("senses") or {}).get(language, ()), language, substring))
+            }
+        ),
         negation_before=frozenset(normalize_text(c) for c in negation.get("before", {}).get(language, ())),
         negation_after=tuple(normalize_text(c) for c in negation.get("after", {}).get(language, ())),
         substring=substring,
@@ -219,7 +230,9 @@ def build_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
     try:
         entries = _term_entries(data)
         exact, prefixes = _hashtag_tables(data, entries)
-        senses = [s for values in data.get("non_health_senses", {}).values() for s in values]
+        senses = [s for values in data.get("non_health_senses", {}).values() for s in values] + [
+            s for spec in data["topics"].values() for values in (spec.get("senses") or {}).values() for s in values
+        ]
         return Taxonomy(
             version=str(data["version"]),
             topics=MappingProxyType(_topics(data)),

@@ -46,6 +46,10 @@ class TagOptions:
             more evidence after a point).
         include_english: also apply English terms whatever the decided language (social-media
             English is everywhere).
+        use_learned_signal: consult the learned signal passed to ``tag`` (English uploads only).
+        learned_veto_below: a keyword topic the learned head gives less than this probability is dropped.
+        learned_confirm_at: a topic with only weak keyword evidence is emitted when the head gives it at
+            least this probability (None: never).
     """
 
     min_score: float = 0.5
@@ -54,6 +58,9 @@ class TagOptions:
     debunk_window: int = 6
     max_repeats_per_term: int = 2
     include_english: bool = True
+    use_learned_signal: bool = False
+    learned_veto_below: float = 0.05
+    learned_confirm_at: float | None = None
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,9 @@ def _decode_first_audio_stream(container: av.container.InputContainer, max_sampl
     _check_header(stream)
     # Keep the channel layout and average channels ourselves: swresample's mono downmix adds channels
     # (stereo +3 dB, 5.1 clips), while the mean keeps a signal present in every channel at its level.
-    resampler = av.AudioResampler(format="fltp", layout=None, rate=SAMPLE_RATE)
+    # Packed float ("flt"): PyAV's planar to_ndarray segfaults at 8+ channels (found by fuzzing: a 7.1
+    # upload killed the worker, and the uncommitted event killed every restart).
+    resampler = av.AudioResampler(format="flt", layout=None, rate=SAMPLE_RATE)
     chunks: list[np.ndarray] = []
     total = 0
     try:
@@ -119,7 +121,10 @@ def _decode_first_audio_stream(container: av.container.InputContainer, max_sampl
 
 
 def _check_header(stream: av.audio.stream.AudioStream) -> None:
-    rate = stream.codec_context.sample_rate or stream.rate or 0
+    context = stream.codec_context
+    if context is None:  # e.g. a WAV with an unknown format code: no decoder exists for it
+        raise CorruptAudio("audio stream has no decoder (unknown codec)")
+    rate = context.sample_rate or stream.rate or 0
     if rate and not _MIN_RATE <= rate <= _MAX_RATE:
         raise CorruptAudio(f"implausible sample rate {rate} Hz")
 
@@ -134,7 +139,8 @@ def _check_frame(frame: av.AudioFrame) -> None:
 def _append(chunks: list[np.ndarray], frames: list[av.AudioFrame]) -> int:
     added = 0
     for frame in frames:
-        mono = frame.to_ndarray().mean(axis=0, dtype=np.float32)  # planar: (channels, samples)
+        channels = len(frame.layout.channels)
+        mono = frame.to_ndarray().reshape(-1, channels).mean(axis=1, dtype=np.float32)  # packed: interleaved
         chunks.append(mono)
         added += mono.size
     return added

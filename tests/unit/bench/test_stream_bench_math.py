@@ -115,3 +115,14 @@ def test_per_upload_costs_order() -> None:
     costs = per_upload_cpu_ms(30.0, Costs())
     assert costs["text-only"] < costs["reused-sound"] < costs["music-only"] < costs["speech"]
     assert costs["silent"] == costs["music-only"]
+
+
+def test_rank_frames_self_and_inclusive_shares() -> None:
+    from workers.bench.pyspy import rank_frames
+
+    collapsed = ["main;run;tag 6", "main;run;language 3", "main;idle 1", "garbage line"]
+    ranked = rank_frames(collapsed)
+    assert ranked["self"][0] == ("tag", pytest.approx(0.6))
+    assert dict(ranked["inclusive"])["run"] == pytest.approx(0.9)
+    assert dict(ranked["inclusive"])["main"] == pytest.approx(1.0)
+    assert rank_frames([]) == {"self": [], "inclusive": []}

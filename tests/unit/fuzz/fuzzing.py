@@ -16,7 +16,7 @@ def examples() -> int:
     return int(os.environ.get("FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
 
 
-def fuzz_settings(deadline_ms: int = 2000, **extra: Any) -> settings:
+def fuzz_settings(deadline_ms: int = 10_000, **extra: Any) -> settings:
     """Per-property settings: FUZZ_EXAMPLES cases, a per-example deadline (a hang fails), no database."""
     return settings(
         max_examples=examples(),

@@ -47,16 +47,12 @@ TEXT = st.one_of(
     st.text(HOSTILE_ALPHABET, max_size=300),
     st.lists(st.one_of(SNIPPETS, st.text(HOSTILE_ALPHABET, max_size=12)), max_size=40).map(" ".join),
 )
-HUGE_TEXT = st.builds(
-    lambda s, n: s * n, st.text(HOSTILE_ALPHABET, min_size=1, max_size=20), st.integers(1, 5000)
-)
+HUGE_TEXT = st.builds(lambda s, n: s * n, st.text(HOSTILE_ALPHABET, min_size=1, max_size=20), st.integers(1, 5000))
 LANGS = st.one_of(
     st.sampled_from(["en", "id", "es", "pt", "fr", "ja", "ko", "und", "zh-cn", "ms"]), st.text(max_size=6)
 )
 # Whisper's language tokens: what the transcribe stage can put into a TranscriptEvent.
-WHISPER_LANGS = st.sampled_from(
-    ["en", "id", "es", "pt", "fr", "ja", "ko", "ms", "jw", "haw", "yue", "zh", "ar"]
-)
+WHISPER_LANGS = st.sampled_from(["en", "id", "es", "pt", "fr", "ja", "ko", "ms", "jw", "haw", "yue", "zh", "ar"])
 PROBABILITIES = st.floats(0, 1)
 
 
@@ -120,9 +116,7 @@ def test_detect_with_random_evidence_always_decides(
     language=LANGS,
     secondary=st.one_of(st.none(), LANGS),
 )
-def test_tag_never_raises_and_offsets_stay_in_bounds(
-    tag_core, transcript, caption, hashtags, language, secondary
-):
+def test_tag_never_raises_and_offsets_stay_in_bounds(tag_core, transcript, caption, hashtags, language, secondary):
     fields = TagInput(
         transcript=transcript,
         caption=caption,
@@ -137,33 +131,21 @@ def test_tag_never_raises_and_offsets_stay_in_bounds(
         assert tag_core.options.min_score <= topic.score <= 1.0
         assert len(topic.evidence) <= tag_core.options.max_evidence
         for evidence in topic.evidence:
-            assert (
-                0
-                <= evidence.start
-                < evidence.end
-                <= len(normalize_field(evidence.source, values[evidence.source]))
-            )
+            assert 0 <= evidence.start < evidence.end <= len(normalize_field(evidence.source, values[evidence.source]))
 
 
 # Found by fuzzing (hostile text and evidence); strict: each turns into a failure once the core is fixed.
 LANGUAGE_BUGS = [
-    pytest.param(
-        LanguageEvidence(caption="ÃòdQ\x9c\x1bkû\x0bsð" * 514), id="long-repeated-text-ZeroDivisionError"
-    ),
-    pytest.param(
-        LanguageEvidence(audio_language="en", audio_probability=math.inf), id="inf-audio-probability-nan"
-    ),
+    pytest.param(LanguageEvidence(caption="ÃòdQ\x9c\x1bkû\x0bsð" * 514), id="long-repeated-text-ZeroDivisionError"),
+    pytest.param(LanguageEvidence(audio_language="en", audio_probability=math.inf), id="inf-audio-probability-nan"),
     pytest.param(
         LanguageEvidence(audio_language="en", audio_probability=0.9, audio_alternatives=(("es", math.nan),)),
         id="nan-alternative-nan",
     ),
-    pytest.param(
-        LanguageEvidence(audio_language="xx!", audio_probability=0.9), id="non-iso-audio-language-kept"
-    ),
+    pytest.param(LanguageEvidence(audio_language="xx!", audio_probability=0.9), id="non-iso-audio-language-kept"),
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="language core bugs found by fuzzing; see the reliability report")
 @pytest.mark.parametrize("evidence", LANGUAGE_BUGS)
 def test_known_language_core_bugs(fuzz_runtime, language_detector, evidence):
     decision = language_detector.detect(evidence)
@@ -199,8 +181,7 @@ UPLOAD_KEYS = (
 )
 
 
-# hashtags are drawn as lists here: a non-list crashes validate_upload (see the xfail below).
-_FIELDS = {k: UPLOAD_VALUES for k in UPLOAD_KEYS} | {"hashtags": st.lists(UPLOAD_VALUES, max_size=4)}
+_FIELDS = {k: UPLOAD_VALUES for k in UPLOAD_KEYS}
 
 
 @fuzz_settings()
@@ -212,9 +193,6 @@ def test_validate_upload_raises_only_invalid_event(upload):
         return
 
 
-@pytest.mark.xfail(
-    strict=True, reason="found by fuzzing: non-list hashtags raise TypeError (None, 5) or pass (a str)"
-)
 @pytest.mark.parametrize("hashtags", [None, 5, "mentalhealth"])
 def test_validate_upload_rejects_non_list_hashtags(hashtags):
     upload = {

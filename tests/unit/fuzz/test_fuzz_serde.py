@@ -113,9 +113,7 @@ def test_huge_length_prefixes_fail_fast(fuzz_runtime, data, length, tail):
 )
 def test_invalid_utf8_in_strings_is_a_bad_record(fuzz_runtime, data, junk, tail):
     """Every schema starts with the string event_id (or a string key): invalid UTF-8 there is poison."""
-    name = data.draw(
-        st.sampled_from([n for n in _names(fuzz_runtime) if _first_field_is_string(fuzz_runtime, n)])
-    )
+    name = data.draw(st.sampled_from([n for n in _names(fuzz_runtime) if _first_field_is_string(fuzz_runtime, n)]))
     frame = struct.pack(">bI", 0, fuzz_runtime.schemas.ids[name])
     with pytest.raises(BadRecordError):
         fuzz_runtime.serde.decode(name, frame + _zigzag(len(junk)) + junk + tail)

@@ -58,7 +58,7 @@ def _run(runtime: Runtime, spec: StageSpec, value: bytes | None) -> list[tuple[s
     return [(topic, value) for topic, _, value in recorder.sent]
 
 
-@fuzz_settings(deadline_ms=5000)
+@fuzz_settings(deadline_ms=15_000)
 @given(data=st.data(), stage=st.sampled_from(sorted(PRIMARY)))
 def test_every_input_is_one_answer_or_one_dead_letter(fuzz_runtime, data, stage):
     spec = _spec(fuzz_runtime, stage)

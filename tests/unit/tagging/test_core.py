@@ -129,9 +129,7 @@ def test_language_selection(taxonomy):
 
 
 def test_result_mirrors_schema_and_is_sorted(taxonomy):
-    result = tag(
-        TagInput(transcript="I want to die", caption="depression is real", language="en"), taxonomy, OPTIONS
-    )
+    result = tag(TagInput(transcript="I want to die", caption="depression is real", language="en"), taxonomy, OPTIONS)
     assert result.taxonomy_version == taxonomy.version
     scores = [t.score for t in result.topics]
     assert scores == sorted(scores, reverse=True)
@@ -167,3 +165,43 @@ def test_unquoted_yaml_boolean_term_is_refused():
     data = {"version": "t", "tiers": {"strong": 0.9}, "topics": {"x": {"terms": {"en": {"strong": [False]}}}}}
     with pytest.raises(InfrastructureError):
         build_taxonomy(data)
+
+
+def test_topic_sense_blocks_only_its_own_topic():
+    data = {
+        "version": "t",
+        "tiers": {"strong": 0.9, "medium": 0.6},
+        "topics": {
+            "drugs": {"senses": {"en": ["detox tea"]}, "terms": {"en": {"medium": ["detox"]}}},
+            "diet": {"terms": {"en": {"medium": ["detox tea"]}}},
+        },
+    }
+    small = build_taxonomy(data)
+    assert set(tag(TagInput(caption="my detox tea", language="en"), small, OPTIONS).topic_ids()) == {"diet"}
+    assert "drugs" in tag(TagInput(caption="a week of detox", language="en"), small, OPTIONS).topic_ids()
+
+
+def test_wellness_detox_hashtags_are_not_substance_use(taxonomy):
+    result = tag(
+        TagInput(
+            transcript="This miracle tea cures cancer in seven days, drink this detox tea instead",
+            caption="this changed my life",
+            hashtags=("#detox", "#naturalcure", "#DetoxTea"),
+            language="en",
+        ),
+        taxonomy,
+        OPTIONS,
+    )
+    assert "substance_use" not in result.topic_ids()
+    assert "misinformation_signal" in result.topic_ids()
+    assert "substance_use" in topics_of(taxonomy, "", "en", hashtags=("#alcoholdetox",))
+
+
+def test_names_are_not_eating_disorder_code_words(taxonomy):
+    assert "eating_disorder" not in topics_of(taxonomy, "", "es", hashtags=("#ana", "#mia", "#miami"))
+    assert "eating_disorder" in topics_of(taxonomy, "", "en", hashtags=("#proana",))
+
+
+def test_kms_hashtag_alone_is_only_supporting_evidence(taxonomy):
+    assert "suicide_self_harm" not in topics_of(taxonomy, "monday again", "en", hashtags=("#kms", "#funny"))
+    assert "suicide_self_harm" in topics_of(taxonomy, "i want to die", "en", hashtags=("#kms",))
