@@ -75,7 +75,9 @@ class Settings:
     stages: tuple[str, ...] = _setting(
         "STAGES", ALL_STAGES, "Comma-separated stages this process runs: transcribe,language,tag,route,registry.")
     stage_concurrency: int = _setting(
-        "STAGE_CONCURRENCY", 1, "Concurrent agent instances per light stage (order per partition is kept at 1).")
+        "STAGE_CONCURRENCY", 1,
+        "Concurrent events per light stage (language, tag, route); above 1 hides broker round trips but "
+        "gives up per-partition order.")
     web_port: int = _setting("WEB_PORT", 6066, "Port of /metrics, /livez and /readyz.")
     web_host: str = _setting("WEB_HOST", "0.0.0.0", "Interface the web server binds.")  # noqa: S104
     lag_refresh_s: float = _setting("LAG_REFRESH_S", 10.0, "Seconds between consumer-lag gauge refreshes.")

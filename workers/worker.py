@@ -48,7 +48,9 @@ def build_worker(settings: Settings, runtime: Runtime | None = None) -> Pipeline
     pipeline = PipelineApp(settings, runtime)
     tables = _tables(pipeline)
     for stage in settings.stages:
-        pipeline.add_stage(_stage_spec(stage, runtime, tables))
+        # Table writers (registry) keep one instance: join/leave order matters. ASR is bounded separately.
+        concurrency = settings.stage_concurrency if stage in ("language", "tag", "route") else 1
+        pipeline.add_stage(_stage_spec(stage, runtime, tables), concurrency=concurrency)
     transcribe_core, tag_core = runtime.cores.get("transcribe"), runtime.cores.get("tag")
     runtime.metrics.set_build_info(
         version=version(), backend=transcribe_core.backend.name if transcribe_core else "",

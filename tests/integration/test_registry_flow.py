@@ -38,7 +38,7 @@ def test_registry_changes_apply_without_restart(settings_factory, worker_factory
         time.sleep(2)
         publisher.publish(new_upload(video_id="v-left", creator_id="fides-1", region="US", caption=CAPTION))
     out = collect(settings, ["content.enriched", "ranking.boost"],
-                  lambda f: len(f["content.enriched"]) >= 2, timeout_s=90)
+                  lambda f: len(f["content.enriched"]) >= 2 and f["ranking.boost"], timeout_s=90)
     after = {e["video_id"]: e for e in out["content.enriched"]}["v-left"]
     assert after["is_fides_creator"] is False
     assert [b["video_id"] for b in out["ranking.boost"]] == ["v-joined"]

@@ -16,6 +16,8 @@ from typing import Any
 
 from workers.settings import REPO_ROOT
 
+WINDOW_S = 30.0  # Whisper encodes fixed 30 s windows; shorter audio is padded
+
 
 @dataclass(frozen=True)
 class Workload:
@@ -33,7 +35,7 @@ class Workload:
 class Costs:
     """Measured per-core costs (CPU seconds); defaults are this repository's measurements or stated guesses."""
 
-    asr_cpu_s_per_audio_s: float = 0.05  # Whisper base, faster-whisper int8 greedy (~1.5 s CPU per 30 s)
+    asr_cpu_s_per_window: float = 1.5  # Whisper base, faster-whisper int8: CPU s per (padded) 30 s window
     decode_vad_cpu_s_per_audio_s: float = 0.01  # fetch + decode + Silero VAD per audio second
     decode_cpu_s_per_audio_s: float = 0.004  # fetch + decode + hash only (cache hits)
     light_cpu_ms_per_upload: float = 9.0  # language + tag + route + Avro + Faust, one upload
@@ -56,6 +58,13 @@ def mean_audio_s(workload: Workload) -> float:
     return sum(min(s, workload.max_audio_s) * share for s, share in workload.audio_s_buckets) / total
 
 
+def mean_windows(workload: Workload) -> float:
+    """Mean Whisper 30 s windows per audio upload: a 5 s clip is padded to one full window."""
+    total = sum(share for _, share in workload.audio_s_buckets)
+    return sum(math.ceil(min(s, workload.max_audio_s) / WINDOW_S) * share
+               for s, share in workload.audio_s_buckets) / total
+
+
 def _pow2(n: float) -> int:
     return 1 << max(0, math.ceil(math.log2(max(1.0, n))))
 
@@ -66,10 +75,11 @@ def plan(workload: Workload, costs: Costs, deploy: Deployment) -> dict[str, Any]
     fresh = audio_per_s * (1 - workload.reuse_rate)
     seconds = mean_audio_s(workload)
     asr_audio_s = fresh * workload.speech_fraction * seconds  # audio seconds per second that reach Whisper
+    asr_windows = fresh * workload.speech_fraction * mean_windows(workload)
     cores = {
         "decode_vad": fresh * seconds * costs.decode_vad_cpu_s_per_audio_s,
         "decode_cache_hits": (audio_per_s - fresh) * seconds * costs.decode_cpu_s_per_audio_s,
-        "asr": 0.0 if costs.gpu_audio_s_per_s else asr_audio_s * costs.asr_cpu_s_per_audio_s,
+        "asr": 0.0 if costs.gpu_audio_s_per_s else asr_windows * costs.asr_cpu_s_per_window,
         "transcribe_hops": workload.uploads_per_s * costs.hop_cpu_ms / 1000,
         "light": workload.uploads_per_s * costs.light_cpu_ms_per_upload / 1000,
     }
@@ -87,11 +97,11 @@ def plan(workload: Workload, costs: Costs, deploy: Deployment) -> dict[str, Any]
         "gpus": gpus,
         "partitions": {"uploads.new": _pow2(transcribers * deploy.partition_headroom),
                        "light topics": _pow2(light_workers * deploy.partition_headroom)},
-        "per_upload_cpu_ms": per_upload_cpu_ms(seconds, costs),
+        "per_upload_cpu_ms": per_upload_cpu_ms(seconds, mean_windows(workload), costs),
     }
 
 
-def per_upload_cpu_ms(seconds: float, costs: Costs) -> dict[str, float]:
+def per_upload_cpu_ms(seconds: float, windows: float, costs: Costs) -> dict[str, float]:
     """CPU milliseconds one upload of each kind costs end to end (mean audio length)."""
     light = costs.light_cpu_ms_per_upload + costs.hop_cpu_ms
     silent_or_music = seconds * costs.decode_vad_cpu_s_per_audio_s * 1000 + light
@@ -99,7 +109,7 @@ def per_upload_cpu_ms(seconds: float, costs: Costs) -> dict[str, float]:
         "text-only": light,
         "silent": silent_or_music,
         "music-only": silent_or_music,
-        "speech": silent_or_music + seconds * costs.asr_cpu_s_per_audio_s * 1000,
+        "speech": silent_or_music + windows * costs.asr_cpu_s_per_window * 1000,
         "reused-sound": seconds * costs.decode_cpu_s_per_audio_s * 1000 + light,
     }
 
@@ -107,7 +117,8 @@ def per_upload_cpu_ms(seconds: float, costs: Costs) -> dict[str, float]:
 def measured_costs(results: Path, base: Costs = Costs()) -> tuple[Costs, list[str]]:
     """Costs with every value found in the results files replaced by the measurement; says which."""
     found, costs = [], base
-    summary, asr = results / "bench_summary.json", results / "asr_bench.json"
+    summary = results / "bench_summary.json"
+    asr = next((p for p in (results / "asr_bench.json", results / "asr_bench_quick.json") if p.is_file()), None)
     data: dict[str, Any] = {}
     if summary.is_file():
         data = json.loads(summary.read_text("utf-8"))
@@ -128,13 +139,14 @@ def measured_costs(results: Path, base: Costs = Costs()) -> tuple[Costs, list[st
         if rates:
             costs = replace(costs, **{field: sorted(rates)[len(rates) // 2]})
             found.append(f"{field} from bench_summary.json per_upload {'/'.join(names)} (wall ms, median)")
-    if asr.is_file():
+    if asr is not None:
         asr_data = json.loads(asr.read_text("utf-8"))
         label = asr_data.get("default_decoding", {}).get("label")
         chosen = next((c for c in asr_data.get("configs", []) if c["label"] == label), None)
-        if chosen:
-            costs = replace(costs, asr_cpu_s_per_audio_s=chosen["cpu_rtf"])
-            found.append(f"asr_cpu_s_per_audio_s from asr_bench.json ({label} CPU s / audio s)")
+        per_window = sorted(c["cpu_s"] / math.ceil(c["audio_s"] / WINDOW_S) for c in (chosen or {}).get("clips", []))
+        if per_window:
+            costs = replace(costs, asr_cpu_s_per_window=per_window[len(per_window) // 2])
+            found.append(f"asr_cpu_s_per_window from {asr.name} ({label}, median CPU s per 30 s window)")
     return costs, found
 
 

@@ -16,11 +16,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff
 def _fold_char(char: str) -> str:
     """Drop a Latin accent, one character for one, so offsets are not shifted."""
     decomposed = unicodedata.normalize("NFD", char)
-    if (
-        len(decomposed) > 1
-        and decomposed[0].isascii()
-        and all(unicodedata.combining(c) for c in decomposed[1:])
-    ):
+    if len(decomposed) > 1 and decomposed[0].isascii() and all(unicodedata.combining(c) for c in decomposed[1:]):
         return decomposed[0]
     return char
 

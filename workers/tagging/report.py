@@ -19,9 +19,7 @@ def _prf_table(rows: list[dict]) -> list[str]:
 def _confusion_table(matrix: dict[str, dict[str, int]]) -> list[str]:
     labels = sorted(set(matrix) | {p for row in matrix.values() for p in row})
     lines = ["| gold \\ predicted | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
-    lines += [
-        f"| {g} | " + " | ".join(str(matrix.get(g, {}).get(p, 0)) for p in labels) + " |" for g in labels
-    ]
+    lines += [f"| {g} | " + " | ".join(str(matrix.get(g, {}).get(p, 0)) for p in labels) + " |" for g in labels]
     return lines
 
 
@@ -75,6 +73,35 @@ def _sib_section(sib: dict) -> list[str]:
     return lines + [""]
 
 
+def _summary_row(name: str, split: str, data: dict) -> str:
+    per_topic = {r["topic"]: r for r in data["single_label"]}
+    suicide = per_topic["suicide_self_harm"]
+    f1s = " | ".join(f"{r['f1']:.3f}" for r in data["single_label"])
+    return (
+        f"| {name} | {split} | {data['macro_f1']:.3f} | {suicide['precision']:.3f} | {suicide['recall']:.3f} "
+        f"| {f1s} | {data['controls_any_health_topic']['rate']:.1%} | {data.get('ms_per_text', 0):.1f} |"
+    )
+
+
+def _comparison(report: dict) -> list[str]:
+    """Keywords alone vs the adopted configuration on both Reddit splits (single-label)."""
+    if "reddit_keyword_only" not in report:
+        return []
+    topics = [r["topic"] for r in next(iter(report["reddit"].values()))["single_label"]]
+    lines = [
+        "### Keywords alone vs adopted configuration (Reddit, single-label; head trained on dev only)",
+        "",
+        "| configuration | split | macro-F1 | suicide P | suicide R | "
+        + " | ".join(f"F1 {t}" for t in topics)
+        + " | non-health controls tagged | ms/text |",
+        "|---" * (7 + len(topics)) + "|",
+    ]
+    for split in report["reddit"]:
+        lines.append(_summary_row("keywords", split, report["reddit_keyword_only"][split]))
+        lines.append(_summary_row("adopted", split, report["reddit"][split]))
+    return lines + [""]
+
+
 def write_markdown(report: dict) -> str:
     """Render the evaluation report as markdown."""
     lines = [f"# Tagging evaluation (taxonomy {report['taxonomy_version']})", "", "Sources:", ""]
@@ -85,6 +112,8 @@ def write_markdown(report: dict) -> str:
         + ", ".join(f"{k}->{v}" for k, v in report["subreddit_mapping"].items()),
         "",
     ]
+    lines += [f"Configuration: {report.get('configuration', 'keywords')}", ""]
+    lines += _comparison(report)
     for split, data in report["reddit"].items():
         lines += _reddit_section(split, data, report["targets"][split])
     lines += _sib_section(report["sib200"])

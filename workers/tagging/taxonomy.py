@@ -117,9 +117,7 @@ def _alternation(patterns: Iterable[str]) -> str:
     return "|".join(sorted(set(patterns), key=lambda p: (-len(p), p)))
 
 
-def _compile_topic(
-    topic: str, entries: list[tuple[str, TermHit]], language: str, substring: bool
-) -> TopicMatcher:
+def _compile_topic(topic: str, entries: list[tuple[str, TermHit]], language: str, substring: bool) -> TopicMatcher:
     by_regex: dict[str, list[TermHit]] = defaultdict(list)
     for term, hit in entries:
         by_regex[term_regex(term, language, substring)].append(hit)
@@ -134,9 +132,7 @@ def _sense_pattern(senses: Iterable[str], language: str, substring: bool) -> re.
     return re.compile(_alternation(patterns)) if patterns else None
 
 
-def _compile_language(
-    language: str, entries: list[tuple[str, TermHit]], data: Mapping[str, Any]
-) -> LanguageMatcher:
+def _compile_language(language: str, entries: list[tuple[str, TermHit]], data: Mapping[str, Any]) -> LanguageMatcher:
     substring = language in data.get("substring_languages", ())
     per_topic: dict[str, list[tuple[str, TermHit]]] = defaultdict(list)
     for term, hit in entries:
@@ -212,9 +208,7 @@ def _best_per_topic(hits: list[TermHit]) -> tuple[TermHit, ...]:
 
 def _topics(data: Mapping[str, Any]) -> dict[str, TopicInfo]:
     topics = {
-        tid: TopicInfo(
-            tid, spec.get("parent"), bool(spec.get("sensitive", False)), str(spec.get("label", tid))
-        )
+        tid: TopicInfo(tid, spec.get("parent"), bool(spec.get("sensitive", False)), str(spec.get("label", tid)))
         for tid, spec in data["topics"].items()
     }
     for info in topics.values():
@@ -236,9 +230,7 @@ def build_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
         return Taxonomy(
             version=str(data["version"]),
             topics=MappingProxyType(_topics(data)),
-            matchers=MappingProxyType(
-                {lang: _compile_language(lang, e, data) for lang, e in entries.items()}
-            ),
+            matchers=MappingProxyType({lang: _compile_language(lang, e, data) for lang, e in entries.items()}),
             hashtag_exact=MappingProxyType(exact),
             hashtag_prefixes=prefixes,
             hashtag_blockers=tuple(normalize_hashtag(re.sub(r"[\s\-*]+", "", s)) for s in senses),

@@ -58,9 +58,9 @@ class TagOptions:
     debunk_window: int = 6
     max_repeats_per_term: int = 2
     include_english: bool = True
-    use_learned_signal: bool = False
-    learned_veto_below: float = 0.05
-    learned_confirm_at: float | None = None
+    use_learned_signal: bool = True
+    learned_veto_below: float = 0.1
+    learned_confirm_at: float | None = 0.4
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from workers.bench.breakdown import decompose, median_parts, share_of_total
-from workers.bench.capacity import Costs, Deployment, Workload, mean_audio_s, per_upload_cpu_ms, plan
+from workers.bench.capacity import (
+    Costs,
+    Deployment,
+    Workload,
+    mean_audio_s,
+    mean_windows,
+    per_upload_cpu_ms,
+    plan,
+)
 from workers.bench.stats import paced_send_times, percentile, ratio, steady_rate, summarize_latencies
 
 
@@ -81,15 +89,16 @@ def test_median_parts_over_uploads() -> None:
 def test_mean_audio_caps_long_clips() -> None:
     workload = Workload(audio_s_buckets=((10.0, 0.5), (120.0, 0.5)), max_audio_s=60.0)
     assert mean_audio_s(workload) == pytest.approx(35.0)
+    assert mean_windows(workload) == pytest.approx(1.5)  # 10 s -> 1 padded window, 60 s -> 2
 
 
 def test_capacity_plan_arithmetic() -> None:
     workload = Workload(uploads_per_s=100.0, audio_fraction=0.5, audio_s_buckets=((20.0, 1.0),),
                         speech_fraction=0.5, reuse_rate=0.2)
-    costs = Costs(asr_cpu_s_per_audio_s=0.1, decode_vad_cpu_s_per_audio_s=0.01, decode_cpu_s_per_audio_s=0.005,
+    costs = Costs(asr_cpu_s_per_window=2.0, decode_vad_cpu_s_per_audio_s=0.01, decode_cpu_s_per_audio_s=0.005,
                   light_cpu_ms_per_upload=10.0, hop_cpu_ms=1.0)
     result = plan(workload, costs, Deployment(target_utilization=0.5, asr_cores_per_replica=2))
-    # 50 audio uploads/s, 40 fresh, 20 with speech x 20 s = 400 audio s/s to Whisper -> 40 cores.
+    # 50 audio uploads/s, 40 fresh, 20 with speech x 20 s = 400 audio s/s to Whisper; 20 windows/s x 2 s = 40.
     assert result["asr_audio_s_per_s"] == pytest.approx(400.0)
     busy = result["busy_cores"]
     assert busy["asr"] == pytest.approx(40.0)
@@ -112,7 +121,7 @@ def test_gpu_plan_moves_asr_off_cpu() -> None:
 
 
 def test_per_upload_costs_order() -> None:
-    costs = per_upload_cpu_ms(30.0, Costs())
+    costs = per_upload_cpu_ms(30.0, 1.0, Costs())
     assert costs["text-only"] < costs["reused-sound"] < costs["music-only"] < costs["speech"]
     assert costs["silent"] == costs["music-only"]
 

@@ -59,7 +59,8 @@ def test_no_keyword_evidence_means_no_topic_and_no_model_call(taxonomy):
 
 def test_signal_is_ignored_when_off_or_not_english(taxonomy):
     signal = FakeSignal({"suicide_self_harm": 0.0})
-    assert "suicide_self_harm" in topics(taxonomy, "I want to die", signal, options=TagOptions())
+    off = TagOptions(use_learned_signal=False)
+    assert "suicide_self_harm" in topics(taxonomy, "I want to die", signal, options=off)
     assert "suicide_self_harm" in topics(taxonomy, "quiero morir", signal, language="es")
     assert "suicide_self_harm" not in topics(taxonomy, "I want to die", signal)
 
@@ -96,3 +97,10 @@ def test_real_encoder_ranks_paraphrases_above_unrelated_text():
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_a_non_health_sense_is_never_evidence_the_model_can_confirm(taxonomy):
+    signal = FakeSignal({"substance_use": 0.99, "none": 0.0})
+    text = "This miracle tea cures cancer in seven days, drink this detox tea instead #detox #naturalcure"
+    got = tag(TagInput(transcript=text, hashtags=("#detox",), language="en"), taxonomy, ON, signal).topic_ids()
+    assert "substance_use" not in got and "misinformation_signal" in got
