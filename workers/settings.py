@@ -142,6 +142,17 @@ class Settings:
             out[f.name] = SECRET_MASK if f.metadata["secret"] and value else value
         return out
 
+    def to_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Environment variables that reproduce these settings in a subprocess (on top of ``base``)."""
+        env = dict(os.environ if base is None else base)
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                env.pop(f.metadata["env"], None)
+            else:
+                env[f.metadata["env"]] = ",".join(value) if isinstance(value, tuple) else str(value)
+        return env
+
     def topic(self, name: str) -> str:
         """The physical topic name for a topics.yaml name."""
         return f"{self.topic_prefix}{name}"

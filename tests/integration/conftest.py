@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from workers.broker import EmbeddedBroker, free_port
+from workers.reliability.processes import WorkerProcess
 from workers.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -48,62 +43,6 @@ def settings_factory(broker: EmbeddedBroker, tmp_path: Path) -> Callable[..., Se
         return Settings.from_env({}, **base)
 
     return make
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """Environment variables that reproduce ``settings`` in a subprocess."""
-    import dataclasses
-
-    env = dict(os.environ)
-    for f in dataclasses.fields(settings):
-        value = getattr(settings, f.name)
-        if value is None:
-            env.pop(f.metadata["env"], None)
-            continue
-        env[f.metadata["env"]] = ",".join(value) if isinstance(value, tuple) else str(value)
-    return env
-
-
-class WorkerProcess:
-    """A ``python -m workers worker`` subprocess with a log file and readiness polling."""
-
-    def __init__(self, settings: Settings, log_path: Path) -> None:
-        self.settings = settings
-        self.log_path = log_path
-        self._log = log_path.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "workers", "worker"], env=settings_env(settings),
-                                     stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.settings.web_port}{path}"
-
-    def wait_ready(self, timeout_s: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"worker exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url("/readyz"), timeout=2) as response:
-                    if json.loads(response.read()).get("ready"):
-                        return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise AssertionError(f"worker not ready after {timeout_s} s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 60) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self, sig: int = 15, timeout_s: float = 60.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return self.proc.returncode
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ offsets. Topic partition counts come from a copy of topics.yaml in a scratch con
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 import subprocess  # noqa: S404 - starts this package's own worker modules with sys.executable, no shell
@@ -81,15 +80,8 @@ def create_topics(settings: Settings) -> None:
 
 
 def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """Environment variables that reproduce ``settings`` in a subprocess."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    for f in dataclasses.fields(settings):
-        value = getattr(settings, f.name)
-        if value is None:
-            env.pop(f.metadata["env"], None)
-        else:
-            env[f.metadata["env"]] = ",".join(value) if isinstance(value, tuple) else str(value)
-    return env | extra
+    """Environment variables that reproduce ``settings`` in a subprocess (without our PYTHONPATH)."""
+    return settings.to_env({k: v for k, v in os.environ.items() if k != "PYTHONPATH"}) | extra
 
 
 def start_process(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,18 +12,6 @@ from pathlib import Path
 from types import TracebackType
 
 from workers.settings import REPO_ROOT, Settings
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """Environment variables that reproduce ``settings`` in a subprocess."""
-    env = dict(os.environ)
-    for f in dataclasses.fields(settings):
-        value = getattr(settings, f.name)
-        if value is None:
-            env.pop(f.metadata["env"], None)
-            continue
-        env[f.metadata["env"]] = ",".join(value) if isinstance(value, tuple) else str(value)
-    return env
 
 
 def rss_bytes(pid: int) -> int | None:
@@ -49,7 +35,7 @@ class WorkerProcess:
         self._log = log_path.open("ab")
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
             [sys.executable, "-m", "workers", "worker"],
-            env=settings_env(settings),
+            env=settings.to_env(),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             cwd=REPO_ROOT,
