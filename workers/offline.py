@@ -45,6 +45,6 @@ def tag_lines(settings: Settings, lines: Iterable[str]) -> Iterator[dict[str, An
         language = row.get("lang") or detector.detect_text(text).language
         inp = TagInput(transcript=text, caption=str(row.get("caption", "")),
                        hashtags=tuple(row.get("hashtags", ())), language=language, secondary_language=None)
-        result = tag(inp, core.taxonomy, core.options)
+        result = tag(inp, core.taxonomy, core.options, core.signal)
         yield {"text": text, "lang": language, "taxonomy_version": result.taxonomy_version,
                "topics": [t.to_record() for t in result.topics]}

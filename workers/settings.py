@@ -122,6 +122,13 @@ class Settings:
     tag_min_score: float = _setting("TAG_MIN_SCORE", 0.5, "Minimum topic score emitted by the tag stage.")
     tag_include_english: bool = _setting(
         "TAG_INCLUDE_ENGLISH", True, "Also apply English terms whatever the language (social-media English).")
+    tag_use_learned_signal: bool = _setting(
+        "TAG_USE_LEARNED_SIGNAL", True,
+        "Confirm/veto English keyword topics with the offline MiniLM + trained head (see README).")
+    tag_learned_veto_below: float = _setting(
+        "TAG_LEARNED_VETO_BELOW", 0.1, "Drop a keyword topic the learned head rates below this probability.")
+    tag_learned_confirm_at: float = _setting(
+        "TAG_LEARNED_CONFIRM_AT", 0.4, "Emit a weak-evidence topic the learned head rates at least this.")
     boost_factor: float = _setting("BOOST_FACTOR", 1.5, "Ranking boost for Fides creators' health content.")
     boost_min_score: float = _setting("BOOST_MIN_SCORE", 0.6, "Topic score that counts for a Fides boost.")
     psa_min_score: float = _setting(

@@ -20,6 +20,7 @@ class TagCore:
 
     taxonomy: Taxonomy
     options: TagOptions
+    signal: Any = None  # the learned second signal (workers.tagging.learned.LearnedSignal) or None
 
 
 def tag_input(event: dict[str, Any]) -> TagInput:
@@ -38,7 +39,7 @@ def stage_spec(runtime: Runtime) -> StageSpec:
     async def handle(event: dict[str, Any] | None, source: SourceMessage) -> list[Emit]:
         assert event is not None
         clock = StageClock(STAGE)
-        result = tag(tag_input(event), core.taxonomy, core.options)
+        result = tag(tag_input(event), core.taxonomy, core.options, core.signal)
         for topic in result.topics:
             runtime.metrics.topic_tagged(topic.topic)
         record = {

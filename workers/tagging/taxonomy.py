@@ -97,6 +97,9 @@ class Taxonomy:
         return tuple(t.topic for t in self.topics.values() if t.parent == parent)
 
 
+_WORD_START = r"(?<!\w)"
+
+
 def term_regex(term: str, language: str, substring: bool) -> str:
     """The regular expression one taxonomy term compiles to (see the header of taxonomy.yaml)."""
     text = normalize_text(term).strip()
@@ -123,7 +126,10 @@ def _compile_topic(topic: str, entries: list[tuple[str, TermHit]], language: str
         by_regex[term_regex(term, language, substring)].append(hit)
     ordered = sorted(by_regex, key=lambda p: (-len(p), p))
     groups = {f"t{i}": tuple(by_regex[p]) for i, p in enumerate(ordered)}
-    pattern = re.compile("|".join(f"(?P<t{i}>{p})" for i, p in enumerate(ordered)))
+    # Test the word-start lookbehind once per position, not once per alternative: the scan is ~N x faster.
+    shared = _WORD_START if all(p.startswith(_WORD_START) for p in ordered) else ""
+    body = "|".join(f"(?P<t{i}>{p[len(shared):]})" for i, p in enumerate(ordered))
+    pattern = re.compile(f"{shared}(?:{body})" if shared else body)
     return TopicMatcher(topic, pattern, MappingProxyType(groups))
 
 
