@@ -16,6 +16,7 @@ unwritten output (at-least-once; output ids are deterministic, so a replay is a 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -67,43 +68,53 @@ class _Unexpected(PoisonError):
 
 async def process_message(spec: StageSpec, runtime: Runtime, source: SourceMessage) -> None:
     """Process one input to completion: outputs written and acknowledged, or a dead letter written."""
-    log = logging.getLogger(f"workers.{spec.stage}")
     with log_context(stage=spec.stage, topic=source.topic, partition=source.partition, offset=source.offset):
         runtime.metrics.event_in(spec.stage, spec.source)
         started = time.perf_counter()
         with runtime.metrics.inflight(spec.stage):
-            attempt, record = 0, None
-            while True:
-                attempt += 1
-                try:
-                    record = _decode(spec, runtime, source)
-                    with log_context(event_id=upload_event_id(record)):
-                        await emit_all(runtime, spec.stage, await spec.handle(record, source))
-                    break
-                except InfrastructureError:
-                    runtime.metrics.failure(spec.stage, "infrastructure")
-                    raise
-                except TransientError as exc:
-                    runtime.metrics.failure(spec.stage, "transient")
-                    if attempt >= runtime.settings.max_attempts:
-                        await dead_letter(runtime, spec.stage, source, exc, attempt, record)
-                        break
-                    runtime.metrics.retry(spec.stage)
-                    delay = runtime.settings.retry_backoff_s * 2 ** (attempt - 1)
-                    log.warning("transient error, retry %d in %.2fs: %s", attempt, delay, exc)
-                    await asyncio.sleep(delay)
-                except PoisonError as exc:
-                    runtime.metrics.failure(spec.stage, "poison")
-                    await dead_letter(runtime, spec.stage, source, exc, attempt, record)
-                    break
-                except Exception as exc:  # a bug must not lose the upload: dead-letter it loudly
-                    log.exception("unexpected error")
-                    runtime.metrics.failure(spec.stage, "poison")
-                    wrapped = _Unexpected(f"{type(exc).__name__}: {exc}")
-                    wrapped.__cause__ = exc
-                    await dead_letter(runtime, spec.stage, source, wrapped, attempt, record)
-                    break
+            await _process_with_retries(spec, runtime, source)
         runtime.metrics.observe_stage_seconds(spec.stage, time.perf_counter() - started)
+
+
+async def _process_with_retries(spec: StageSpec, runtime: Runtime, source: SourceMessage) -> None:
+    record = None
+    for attempt in itertools.count(1):
+        try:
+            record = _decode(spec, runtime, source)
+            with log_context(event_id=upload_event_id(record)):
+                await emit_all(runtime, spec.stage, await spec.handle(record, source))
+            return
+        except InfrastructureError:
+            runtime.metrics.failure(spec.stage, "infrastructure")
+            raise
+        except TransientError as exc:
+            runtime.metrics.failure(spec.stage, "transient")
+            if attempt >= runtime.settings.max_attempts:
+                await dead_letter(runtime, spec.stage, source, exc, attempt, record)
+                return
+            await _back_off(spec.stage, runtime, attempt, exc)
+        except PoisonError as exc:
+            runtime.metrics.failure(spec.stage, "poison")
+            await dead_letter(runtime, spec.stage, source, exc, attempt, record)
+            return
+        except Exception as exc:  # a bug must not lose the upload: dead-letter it loudly
+            logging.getLogger(f"workers.{spec.stage}").exception("unexpected error")
+            runtime.metrics.failure(spec.stage, "poison")
+            await dead_letter(runtime, spec.stage, source, _unexpected(exc), attempt, record)
+            return
+
+
+async def _back_off(stage: str, runtime: Runtime, attempt: int, exc: TransientError) -> None:
+    runtime.metrics.retry(stage)
+    delay = runtime.settings.retry_backoff_s * 2 ** (attempt - 1)
+    logging.getLogger(f"workers.{stage}").warning("transient error, retry %d in %.2fs: %s", attempt, delay, exc)
+    await asyncio.sleep(delay)
+
+
+def _unexpected(exc: Exception) -> PoisonError:
+    wrapped = _Unexpected(f"{type(exc).__name__}: {exc}")
+    wrapped.__cause__ = exc
+    return wrapped
 
 
 def _decode(spec: StageSpec, runtime: Runtime, source: SourceMessage) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""Write a result as JSON and markdown under results/ (the lead pastes the markdown into the README)."""
+"""Write a result as JSON and markdown under results/ (the README quotes the markdown)."""
 
 from __future__ import annotations
 
