@@ -94,7 +94,10 @@ class Settings:
     asr_threads: int = _setting("ASR_THREADS", 2, "CPU threads per Whisper inference.")
     asr_concurrency: int = _setting(
         "ASR_CONCURRENCY", 1, "Transcriptions running at once per process (off the event loop).")
-    asr_beam_size: int = _setting("ASR_BEAM_SIZE", 1, "Whisper beam size (1 = greedy).")
+    asr_beam_size: int = _setting(
+        "ASR_BEAM_SIZE", 5,
+        "Whisper beam size. 5 by measurement: on 15 real clips faster-whisper int8 beam 5 had WER 12.2 % vs "
+        "16.3 % greedy at the same CPU s per audio s (results/asr_bench.md).")
     asr_time_budget_s: float = _setting(
         "ASR_TIME_BUDGET_S", 120.0, "A clip taking longer than this is dead-lettered with reason timeout.")
     max_audio_s: float = _setting("MAX_AUDIO_S", 60.0, "Only the first N seconds of audio are decoded.")
