@@ -11,7 +11,7 @@ from workers.settings import REPO_ROOT
 
 
 def test_explicit_beats_env_beats_default():
-    assert Settings.from_env({}).asr_beam_size == 1
+    assert Settings.from_env({}).asr_beam_size == 5
     assert Settings.from_env({"ASR_BEAM_SIZE": "5"}).asr_beam_size == 5
     assert Settings.from_env({"ASR_BEAM_SIZE": "5"}, asr_beam_size=2).asr_beam_size == 2
 
