@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import replace
 import ssl
+from dataclasses import replace
 from typing import Any
 
 import faust

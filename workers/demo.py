@@ -45,21 +45,30 @@ def _start_worker(settings: Settings, env: dict[str, str], log_path: Path) -> su
 
 
 def _watch(settings: Settings, expected: int, deadline: float, proc: subprocess.Popen[bytes]) -> int:
-    """Print outputs until every sample has an enrichment (or a dead letter); return how many did."""
+    """Print outputs until every sample has an enrichment (or a dead letter); return how many did.
+
+    Reads the output topics in short passes (skipping what was printed) so it can stop soon after the
+    last enrichment, yet still print the boosts and PSAs that land just after it.
+    """
     from workers.tail import decoded_records
 
-    done: set[str] = set()
-    for name, record, _ in decoded_records(settings, OUTPUTS, timeout_s=2.0 + max(0.0, deadline - time.time())):
-        if record is None:
-            continue
-        print(_summary(name, record), flush=True)
-        if name == "content.enriched":
-            done.add(record["video_id"])
-        elif name == "pipeline.dlq":
-            done.add(f"dlq-{record['source_offset']}")
-        if len(done) >= expected or time.time() > deadline or proc.poll() is not None:
-            break
-    return len(done)
+    seen: set[tuple[str, int, int]] = set()
+    enriched: set[str] = set()
+    dead = 0
+    drain_until: float | None = None
+    while time.time() < (drain_until or deadline) and proc.poll() is None:
+        for name, record, message in decoded_records(settings, OUTPUTS, timeout_s=1.0):
+            position = (name, message.partition, message.offset)
+            if record is None or position in seen:
+                continue
+            seen.add(position)
+            print(_summary(name, record), flush=True)
+            if name == "content.enriched":
+                enriched.add(record["video_id"])
+            dead += name == "pipeline.dlq"
+        if drain_until is None and len(enriched) + dead >= expected:
+            drain_until = time.time() + 3.0
+    return len(enriched) + dead
 
 
 def run_demo(settings: Settings, timeout_s: float = 170.0, keep_running: bool = False) -> int:

@@ -18,6 +18,10 @@ def source(runtime, value: bytes | None, key: bytes = b"v1") -> SourceMessage:
     return SourceMessage("uploads.new", 3, 42, key, value)
 
 
+def upload_message(runtime) -> SourceMessage:
+    return source(runtime, runtime.serde.encode("UploadEvent", UPLOAD))
+
+
 def metric(runtime, name: str, **labels) -> float:
     return runtime.metrics.registry.get_sample_value(name, labels) or 0.0
 
@@ -30,7 +34,7 @@ def test_outputs_are_encoded_and_sent(runtime, recorder):
     async def handle(record, src):
         return [Emit("pipeline.dlq", b"k", {**_dead(), "stage": "test"})]
 
-    run(StageSpec("transcribe", "uploads.new", handle), runtime, source(runtime, runtime.serde.encode("UploadEvent", UPLOAD)))
+    run(StageSpec("transcribe", "uploads.new", handle), runtime, upload_message(runtime))
     (out,) = recorder.records("pipeline.dlq")
     assert out["stage"] == "test"
 
@@ -57,7 +61,7 @@ def test_transient_errors_are_retried_then_dead_lettered(runtime, recorder):
         attempts.append(1)
         raise AudioFetchFailed("connection reset")
 
-    run(StageSpec("transcribe", "uploads.new", handle), runtime, source(runtime, runtime.serde.encode("UploadEvent", UPLOAD)))
+    run(StageSpec("transcribe", "uploads.new", handle), runtime, upload_message(runtime))
     assert len(attempts) == 3
     (dead,) = recorder.records("pipeline.dlq")
     assert dead["reason"] == "fetch_failed" and dead["attempts"] == 3 and dead["upload_event_id"] == "e1"
@@ -73,7 +77,7 @@ def test_a_transient_error_that_clears_produces_the_output_once(runtime, recorde
             raise AudioFetchFailed("blip")
         return [Emit("pipeline.dlq", b"k", {**_dead(), "stage": "ok"})]
 
-    run(StageSpec("transcribe", "uploads.new", handle), runtime, source(runtime, runtime.serde.encode("UploadEvent", UPLOAD)))
+    run(StageSpec("transcribe", "uploads.new", handle), runtime, upload_message(runtime))
     assert [r["stage"] for r in recorder.records("pipeline.dlq")] == ["ok"]
 
 
@@ -81,7 +85,7 @@ def test_a_bug_is_dead_lettered_not_dropped(runtime, recorder):
     async def handle(record, src):
         return {}["missing"]
 
-    run(StageSpec("transcribe", "uploads.new", handle), runtime, source(runtime, runtime.serde.encode("UploadEvent", UPLOAD)))
+    run(StageSpec("transcribe", "uploads.new", handle), runtime, upload_message(runtime))
     (dead,) = recorder.records("pipeline.dlq")
     assert dead["reason"] == "unexpected_error" and dead["error_class"] == "KeyError"
 
@@ -91,7 +95,7 @@ def test_infrastructure_errors_crash_without_a_dead_letter(runtime, recorder):
         raise ModelUnavailable("weights gone")
 
     with pytest.raises(InfrastructureError):
-        run(StageSpec("transcribe", "uploads.new", handle), runtime, source(runtime, runtime.serde.encode("UploadEvent", UPLOAD)))
+        run(StageSpec("transcribe", "uploads.new", handle), runtime, upload_message(runtime))
     assert recorder.sent == []
 
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.settings import Settings, settings_table_markdown
-from workers.settings import REPO_ROOT
+from workers.settings import REPO_ROOT, Settings, settings_table_markdown
 
 
 def test_explicit_beats_env_beats_default():

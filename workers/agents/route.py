@@ -40,7 +40,8 @@ def _enrichment(event: dict[str, Any], is_fides: bool, timings: list[dict[str, A
 
 
 def _actions(decision: RouteDecision, enrichment: dict[str, Any]) -> list[Emit]:
-    key, upload_id, version = enrichment["video_id"].encode(), enrichment["upload_event_id"], enrichment["taxonomy_version"]
+    key, upload_id = enrichment["video_id"].encode(), enrichment["upload_event_id"]
+    version = enrichment["taxonomy_version"]
     common = {"enrichment_event_id": enrichment["event_id"], "created_at": enrichment["enriched_at"]}
     emits = []
     for boost in decision.boosts:

@@ -2,9 +2,9 @@
 
 Sections: light (light path vs aiokafka and bare Faust passthroughs), inprocess (our code's CPU per event,
 no Kafka), latency (text-only uploads at 25/50/75 % of capacity), scaling (1 vs 2 processes, 1 → 8
-partitions), per_upload (where the time goes per upload type), asr (results/asr_bench.json from workers.bench.asr, or its
-quick mode when absent). Writes results/bench_<section>.json, bench_summary.json and bench_summary.md
-(``bench_quick_*`` with --quick, so a smoke run never overwrites a full one).
+partitions), per_upload (where the time goes per upload type), asr (results/asr_bench.json from
+workers.bench.asr, or its quick mode when absent). Writes results/bench_<section>.json, bench_summary.json
+and bench_summary.md (``bench_quick_*`` with --quick, so a smoke run never overwrites a full one).
 """
 
 from __future__ import annotations

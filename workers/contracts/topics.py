@@ -101,5 +101,6 @@ def topic_table_markdown(catalog: TopicCatalog) -> str:
         policy = spec.config.get("cleanup.policy", "delete")
         kept = f"{policy}, {int(retention) // 86_400_000} d" if retention else policy
         flow = f"{', '.join(spec.producers)} → {', '.join(spec.consumers)}"
-        rows.append(f"| `{spec.name}` | {spec.partitions} | {spec.key} | {spec.value_schema} | {kept} | {flow} | {spec.doc} |")
+        rows.append(f"| `{spec.name}` | {spec.partitions} | {spec.key} | {spec.value_schema} | {kept} | {flow} "
+                    f"| {spec.doc} |")
     return "\n".join(rows)

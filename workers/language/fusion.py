@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import numpy as np
 
@@ -46,18 +47,18 @@ def _probability(value: float) -> float:
     return min(max(value, 0.0), 1.0) if math.isfinite(value) else 0.0
 
 
-def _iso_code(code: str | None) -> bool:
+def _iso_code(code: str | None) -> TypeGuard[str]:
     """Only two-letter lower-case codes are languages (anything else from upstream is ignored)."""
-    return bool(code) and len(code) == 2 and code.isascii() and code.isalpha() and code.islower()
+    return code is not None and len(code) == 2 and code.isascii() and code.isalpha() and code.islower()
 
 
 def audio_source(evidence: LanguageEvidence, options: LanguageOptions) -> SourceEvidence | None:
     """Whisper's audio language id as a distribution; None when absent or too unsure to count."""
-    probability = _probability(evidence.audio_probability)
-    if not _iso_code(evidence.audio_language) or probability < options.min_audio_probability:
+    probability, language = _probability(evidence.audio_probability), evidence.audio_language
+    if not _iso_code(language) or probability < options.min_audio_probability:
         return None
     probs = {lang: _probability(p) for lang, p in evidence.audio_alternatives if _iso_code(lang)}
-    probs[evidence.audio_language] = max(probs.get(evidence.audio_language, 0.0), probability)
+    probs[language] = max(probs.get(language, 0.0), probability)
     residual = max(1.0 - sum(probs.values()), 1e-6) / _WHISPER_LANGUAGES
     log_probs = {lang: math.log(max(p, residual)) for lang, p in probs.items() if lang != "und"}
     return SourceEvidence("audio", log_probs, options.audio_weight, default=math.log(residual))
