@@ -31,7 +31,8 @@ test-integration: venv
 	$(PYTEST) -m integration tests/integration
 
 fuzz: venv
-	FUZZ_EXAMPLES=10000 $(PYTEST) -m fuzz tests/unit --hypothesis-show-statistics
+	# 10,000 cases per property; hangs are caught per example (hypothesis deadlines), so no whole-test timeout
+	FUZZ_EXAMPLES=10000 $(PYTEST) -m fuzz tests/unit --hypothesis-show-statistics --timeout 0
 
 soak: venv
 	$(BIN)/python -m workers.reliability.soak --events 100000
