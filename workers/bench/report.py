@@ -2,44 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import platform
-from importlib import metadata
-from pathlib import Path
 from typing import Any
+
+from workers.bench import machine
 
 _PACKAGES = ("torch", "openai-whisper", "faster-whisper", "ctranslate2", "onnxruntime", "numpy", "av")
 
 
-def _cpu_model() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text(errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def describe_machine() -> dict[str, Any]:
-    """CPU model, cores, date, Python and library versions, load average at the start."""
-    return {
-        "cpu_model": _cpu_model(),
-        "cpu_cores": os.cpu_count(),
-        "cpu_affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "versions": {p: _version(p) for p in _PACKAGES},
-        "load_average_start": os.getloadavg(),
-    }
+    """The machine and the versions of the packages this benchmark depends on."""
+    return machine.describe_machine(_PACKAGES)
 
 
 def _config_table(rows: list[dict[str, Any]]) -> list[str]:

