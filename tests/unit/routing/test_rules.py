@@ -114,3 +114,8 @@ def test_decisions_mirror_schemas():
     )
     assert set(psa["resource"]) == {f["name"] for f in psa_resource["type"]["fields"]}
     assert set(decision.reviews[0].to_record(**ids)) == _fields("ReviewEvent")
+
+
+def test_health_topics_are_the_taxonomy_topics_except_the_misinformation_signal():
+    # the rule table restates the taxonomy's ids for readability; this keeps the two from drifting apart
+    assert HEALTH_TOPICS == set(load_taxonomy().topics) - {"misinformation_signal"}
