@@ -65,6 +65,7 @@ class DeliveryCount:
     conflicting: int
     unexpected: int
 
+
     @property
     def exactly_once_after_dedupe(self) -> bool:
         """True when every input has exactly one answer once duplicates are dropped by event id."""
@@ -132,3 +133,12 @@ def read_outputs(settings: Settings, name: str, idle_s: float = 3.0) -> list[Out
         return [OutputRecord(m.partition, m.offset, runtime.serde.decode(schema, m.value)) for m in consumer]
     finally:
         consumer.close()
+
+
+TABLE_FIELDS = ("events_in", "events_out", "lost", "duplicates_before_dedupe", "duplicates_after_dedupe",
+                "conflicting")
+
+
+def table_cells(counts: Any) -> list[Any]:
+    """The fault-table columns of a DeliveryCount or of its stored JSON dict, in table order."""
+    return [counts[f] if isinstance(counts, dict) else getattr(counts, f) for f in TABLE_FIELDS]

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from workers.broker import EmbeddedBroker, free_port
+from workers.reliability.delivery import table_cells
 from workers.reliability.env import ScenarioEnv
 from workers.reliability.report import table, write_result
 from workers.reliability.scenarios import FaultResult, ScenarioOptions, kill9_one_of_two
@@ -52,12 +53,7 @@ def markdown(result: FaultResult, tuning: dict[str, float], label: str) -> str:
             tuning["heartbeat_interval_s"],
             tuning["commit_interval_s"],
             result.failover_s,
-            d.events_in,
-            d.events_out,
-            d.lost,
-            d.duplicates_before_dedupe,
-            d.duplicates_after_dedupe,
-            d.conflicting,
+            *table_cells(d),
         ]
     ]
     header = [

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from workers.broker import EmbeddedBroker, free_port
-from workers.reliability.delivery import DeliveryCount
+from workers.reliability.delivery import DeliveryCount, table_cells
 from workers.reliability.env import LIGHT_STAGES, ScenarioEnv
 from workers.reliability.report import RESULTS_DIR, table, write_result
 from workers.reliability.scenarios import (
@@ -67,16 +67,7 @@ def fault_row(result: FaultResult) -> list[Any]:
     """One table row."""
     d = result.delivery
     timing = result.failover_s if result.failover_s is not None else result.recovery_s
-    return [
-        result.fault,
-        d.events_in,
-        d.events_out,
-        d.lost,
-        d.duplicates_before_dedupe,
-        d.duplicates_after_dedupe,
-        d.conflicting,
-        timing,
-    ]
+    return [result.fault, *table_cells(d), timing]
 
 
 def stored_rows(results_dir: Path) -> list[list[Any]]:
@@ -89,12 +80,7 @@ def stored_rows(results_dir: Path) -> list[list[Any]]:
             [
                 f"failover run ({data['label']}: session {tuning['session_timeout_s']:g} s, commit "
                 f"{tuning['commit_interval_s']:g} s)",
-                d["events_in"],
-                d["events_out"],
-                d["lost"],
-                d["duplicates_before_dedupe"],
-                d["duplicates_after_dedupe"],
-                d["conflicting"],
+                *table_cells(d),
                 data["result"]["failover_s"],
             ]
         )
@@ -105,12 +91,7 @@ def stored_rows(results_dir: Path) -> list[list[Any]]:
         rows.append(
             [
                 f"none: soak, {data['events_per_s']} events/s, RSS {data['rss_start_mb']} → {data['rss_end_mb']} MB",
-                d["events_in"],
-                d["events_out"],
-                d["lost"],
-                d["duplicates_before_dedupe"],
-                d["duplicates_after_dedupe"],
-                d["conflicting"],
+                *table_cells(d),
                 None,
             ]
         )
