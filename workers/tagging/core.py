@@ -133,12 +133,14 @@ def match_text(
     source: str, text: str, languages: tuple[str, ...], taxonomy: Taxonomy, options: TagOptions
 ) -> Iterator[tuple[TermHit, TopicEvidence]]:
     """Every kept term match in one normalized text field."""
+    blocked: dict[str | None, list[tuple[int, int]]] | None = None  # found lazily: most texts never need it
     context = LanguageContext.for_languages(languages, taxonomy)
-    blocked = context.blocked_spans(text)
     for language in languages:
         matcher = taxonomy.matchers[language]
-        for topic_matcher in matcher.topics:
+        for topic_matcher in matcher.candidate_topics(text):
             for match in topic_matcher.pattern.finditer(text):
+                if blocked is None:
+                    blocked = context.blocked_spans(text)
                 for hit in topic_matcher.hits[match.lastgroup or ""]:
                     if _keep(text, match.span(), hit, blocked, matcher.substring, context, taxonomy, options):
                         yield hit, TopicEvidence(source, match.start(), match.end(), hit.term)

@@ -64,11 +64,19 @@ class LanguageMatcher:
 
     language: str
     topics: tuple[TopicMatcher, ...]
+    gate: LiteralGate | None  # which topics' required literals occur: only those topics are scanned
     blockers: re.Pattern[str] | None
     topic_blockers: Mapping[str, re.Pattern[str]]
     negation_before: frozenset[str]
     negation_after: tuple[str, ...]
     substring: bool
+
+    def candidate_topics(self, text: str) -> tuple[TopicMatcher, ...]:
+        """The topic matchers worth running on ``text`` (the others cannot match it)."""
+        if self.gate is None:
+            return self.topics
+        present = self.gate.topics_in(text)
+        return tuple(t for t in self.topics if t.topic in present) if present else ()
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,72 @@ def term_regex(term: str, language: str, substring: bool) -> str:
 
 def _alternation(patterns: Iterable[str]) -> str:
     # Longest first so "binge eating disorder" wins over "binge" at the same position.
-    return "|".join(sorted(set(patterns), key=lambda p: (-len(p), p)))
+    ordered = sorted(set(patterns), key=lambda p: (-len(p), p))
+    # Test the word-start lookbehind once per position, not once per alternative: the scan is ~N x faster.
+    if ordered and all(p.startswith(_WORD_START) for p in ordered):
+        return _WORD_START + "(?:" + "|".join(p[len(_WORD_START):] for p in ordered) + ")"
+    return "|".join(ordered)
+
+
+def required_literal(term: str) -> str:
+    """A literal that every match of ``term`` contains: its longest word (affixes, plurals and the
+    separators between words are optional in ``term_regex``, the words themselves are not)."""
+    words = [w for w in re.split(r"[\s\-]+", normalize_text(term).strip().rstrip("*")) if w]
+    return max(words, key=len) if words else ""
+
+
+@dataclass(frozen=True)
+class LiteralGate:
+    """Which topics can match a text at all, from one scan for the literals their terms require.
+
+    The literals form a trie regex, so a position costs one branch per distinct next character instead of
+    one try per term; most texts contain no health literal at all and skip the per-topic scans.
+    """
+
+    pattern: re.Pattern[str]
+    topics_by_literal: Mapping[str, frozenset[str]]
+
+    def topics_in(self, text: str) -> frozenset[str]:
+        """Topics with a required literal in ``text`` (a superset of the topics whose terms match)."""
+        found = {match.group(1) for match in self.pattern.finditer(text)}
+        return frozenset().union(*(self.topics_by_literal[literal] for literal in found))
+
+
+def literal_gate(literals: Iterable[tuple[str, str]]) -> LiteralGate | None:
+    """The gate for (literal, topic) pairs; None when some term has no literal (nothing can be ruled out)."""
+    pairs = list(literals)
+    trie: dict[str, Any] = {}
+    for literal, _ in pairs:
+        if not literal:
+            return None
+        node = trie
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    if not trie:
+        return None
+    # The scan reports the shortest literal on a trie path: it stands for every literal it begins.
+    topics: dict[str, set[str]] = defaultdict(set)
+    for literal, topic in pairs:
+        topics[_shortest_prefix_literal(trie, literal)].add(topic)
+    pattern = re.compile(f"(?=({_trie_regex(trie)}))")  # a lookahead, so overlapping literals are all seen
+    return LiteralGate(pattern, MappingProxyType({k: frozenset(v) for k, v in topics.items()}))
+
+
+def _shortest_prefix_literal(trie: dict[str, Any], literal: str) -> str:
+    node = trie
+    for length, char in enumerate(literal, 1):
+        node = node[char]
+        if "" in node:
+            return literal[:length]
+    return literal
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    if "" in node:
+        return ""  # a shorter literal ends here: the scan stops at it
+    branches = [re.escape(char) + _trie_regex(child) for char, child in sorted(node.items())]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 def _compile_topic(topic: str, entries: list[tuple[str, TermHit]], language: str, substring: bool) -> TopicMatcher:
@@ -148,6 +221,7 @@ def _compile_language(language: str, entries: list[tuple[str, TermHit]], data: M
     return LanguageMatcher(
         language=language,
         topics=tuple(_compile_topic(t, e, language, substring) for t, e in per_topic.items()),
+        gate=literal_gate((required_literal(term), hit.topic) for term, hit in entries),
         blockers=_sense_pattern(senses, language, substring),
         topic_blockers=MappingProxyType(
             {

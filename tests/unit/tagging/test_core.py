@@ -205,3 +205,29 @@ def test_names_are_not_eating_disorder_code_words(taxonomy):
 def test_kms_hashtag_alone_is_only_supporting_evidence(taxonomy):
     assert "suicide_self_harm" not in topics_of(taxonomy, "monday again", "en", hashtags=("#kms", "#funny"))
     assert "suicide_self_harm" in topics_of(taxonomy, "i want to die", "en", hashtags=("#kms",))
+
+
+def test_literal_gate_never_hides_a_term(taxonomy):
+    # The gate may only skip topics that cannot match: every term, written in a sentence, keeps its topic.
+    for language, matcher in taxonomy.matchers.items():
+        for topic_matcher in matcher.topics:
+            for hits in topic_matcher.hits.values():
+                for hit in hits:
+                    text = normalize_field("caption", f"so {hit.term.rstrip('*')} today")
+                    candidates = {t.topic for t in matcher.candidate_topics(text)}
+                    assert hit.topic in candidates, (language, hit.term)
+
+
+def test_literal_gate_skips_text_without_health_literals(taxonomy):
+    assert taxonomy.matchers["en"].candidate_topics("the train leaves at noon from the station") == ()
+    assert {t.topic for t in taxonomy.matchers["en"].candidate_topics("i feel so depressed")} >= {"depression"}
+
+
+def test_gate_reports_every_overlapping_literal():
+    from workers.tagging.taxonomy import literal_gate
+
+    gate = literal_gate([("abc", "x"), ("bcd", "y"), ("ab", "z")])
+    assert gate is not None
+    assert gate.topics_in("zabcd") == {"x", "y", "z"}  # "ab" stands for "abc" too; "bcd" overlaps it
+    assert gate.topics_in("zbc") == frozenset()
+    assert literal_gate([("", "x")]) is None  # a term without a literal: nothing can be ruled out
