@@ -1,7 +1,7 @@
 """The Faust app: which agents a worker runs, its tables, its web endpoints and its timers.
 
 ``build_app(settings)`` wires the chosen stages (setting ``STAGES``) so transcribers scale apart from the
-light stages. Agents are thin: they hand each event to ``workers.stage.process_message``.
+light stages. Agents are thin: they hand each event, or each batch of events, to ``workers.stage.process_batch``.
 """
 
 from __future__ import annotations
@@ -9,17 +9,18 @@ from __future__ import annotations
 import logging
 import os
 import ssl
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import faust
-from faust.types import TP
+from faust.types import TP, EventT
 
 from workers.errors import InfrastructureError
 from workers.lag import partition_lags, publish_lags
 from workers.runtime import Runtime, version
 from workers.settings import Settings
-from workers.stage import SourceMessage, StageSpec, process_message
+from workers.stage import SourceMessage, StageSpec, process_batch
 from workers.transport import FaustApp
 
 log = logging.getLogger("workers.app")
@@ -63,6 +64,16 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
     }
 
 
+async def _singles(stream: faust.StreamT) -> AsyncIterator[list[EventT]]:
+    async for event in stream.events():
+        yield [event]
+
+
+def _source(event: EventT) -> SourceMessage:
+    message = event.message
+    return SourceMessage(message.topic, message.partition, message.offset, event.key, event.value)
+
+
 def _exit_for_supervisor(stage: str, exc: BaseException) -> None:
     """Die without acking: Faust would ack an event whose agent raised and commit past it. Exiting the
     process leaves the offset uncommitted, so the event is redelivered after the supervisor restarts us."""
@@ -104,22 +115,24 @@ class PipelineApp:
         return await self.raw_topic(name).send(key=key, value=value)
 
     # -- agents -----------------------------------------------------------------------------------------
-    def add_stage(self, spec: StageSpec, concurrency: int = 1) -> None:
-        """Register a thin agent that hands each event of ``spec.source`` to the stage runner."""
+    def add_stage(self, spec: StageSpec, concurrency: int = 1, batch_size: int = 1, batch_wait_s: float = 0.0) -> None:
+        """Register a thin agent that hands the events of ``spec.source`` to the stage runner, one by one or,
+        with ``batch_size`` > 1, in batches whose outputs are acknowledged together."""
         runtime, read_offsets = self.runtime, self._read_offsets
 
         async def agent(stream: faust.StreamT) -> None:
-            async for event in stream.events():
-                message = event.message
+            batches = stream.take_events(batch_size, batch_wait_s) if batch_size > 1 else _singles(stream)  # type: ignore[attr-defined]
+            async for events in batches:
                 try:
-                    await process_message(spec, runtime, SourceMessage(
-                        message.topic, message.partition, message.offset, event.key, event.value))
+                    await process_batch(spec, runtime, [_source(event) for event in events])
                 except InfrastructureError as exc:
                     _exit_for_supervisor(spec.stage, exc)
-                read_offsets[message.tp] = message.offset + 1  # next position
+                for event in events:
+                    read_offsets[event.message.tp] = event.message.offset + 1  # next position
 
         agent.__name__ = agent.__qualname__ = f"{spec.stage}_agent"
-        out_topics = [t.name for t in runtime.catalog.produced_by(spec.stage)]
+        out_topics = list(spec.outputs) if spec.outputs is not None else [
+            t.name for t in runtime.catalog.produced_by(spec.stage)]
         runtime.metrics.prime(spec.stage, spec.source, out_topics)
         self.app.agent(self.raw_topic(spec.source), name=f"workers.{spec.stage}", concurrency=concurrency)(agent)
 

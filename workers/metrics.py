@@ -27,7 +27,7 @@ from prometheus_client import (
 )
 
 NAMESPACE = "fides"
-STAGES = ("transcribe", "language", "tag", "route", "registry")
+STAGES = ("transcribe", "language", "tag", "route", "registry", "light")  # light = the fused hop
 ASR_STAGE = "transcribe"
 LANGUAGES = ("en", "id", "es", "pt", "fr", "ja", "ko", "und")
 COUNTRIES = ("US", "GB", "FR", "JP", "KR", "ID", "MX", "BR")

@@ -10,7 +10,7 @@ from workers.app import PipelineApp
 from workers.cores import load_cores
 from workers.runtime import Runtime, version
 from workers.settings import Settings
-from workers.stage import StageSpec
+from workers.stage import StageSpec, fuse
 
 log = logging.getLogger("workers.worker")
 
@@ -41,16 +41,34 @@ def _stage_spec(stage: str, runtime: Runtime, tables: dict[str, Any]) -> StageSp
     return module.stage_spec(runtime)
 
 
+LIGHT_STAGES = ("language", "tag", "route")
+
+
+def fused_light_stages(settings: Settings) -> bool:
+    """Whether this process runs the light stages as one hop (FUSE_LIGHT_STAGES and all three chosen)."""
+    return settings.fuse_light_stages and set(LIGHT_STAGES) <= set(settings.stages)
+
+
+def _light_flow(settings: Settings) -> dict[str, Any]:
+    return {"concurrency": settings.stage_concurrency, "batch_size": settings.stage_batch_size,
+            "batch_wait_s": settings.stage_batch_wait_ms / 1000}
+
+
 def build_worker(settings: Settings, runtime: Runtime | None = None) -> PipelineApp:
     """A ready-to-run Faust app for ``settings.stages`` with its cores loaded."""
     runtime = runtime or Runtime.create(settings)
     runtime.cores.update(load_cores(settings, settings.stages))
     pipeline = PipelineApp(settings, runtime)
     tables = _tables(pipeline)
-    for stage in settings.stages:
+    specs = {stage: _stage_spec(stage, runtime, tables) for stage in settings.stages}
+    if fused_light_stages(settings):
+        hop = fuse("light", [specs[stage] for stage in LIGHT_STAGES], runtime)
+        del specs["language"]  # its agent would read uploads.transcribed beside the hop: the hop replaces it
+        pipeline.add_stage(hop, **_light_flow(settings))
+    for stage, spec in specs.items():
         # Table writers (registry) keep one instance: join/leave order matters. ASR is bounded separately.
-        concurrency = settings.stage_concurrency if stage in ("language", "tag", "route") else 1
-        pipeline.add_stage(_stage_spec(stage, runtime, tables), concurrency=concurrency)
+        flow = _light_flow(settings) if stage in LIGHT_STAGES else {}
+        pipeline.add_stage(spec, **flow)
     transcribe_core, tag_core = runtime.cores.get("transcribe"), runtime.cores.get("tag")
     runtime.metrics.set_build_info(
         version=version(), backend=transcribe_core.backend.name if transcribe_core else "",

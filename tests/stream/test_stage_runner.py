@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from workers.errors import AudioFetchFailed, InfrastructureError, ModelUnavailable
-from workers.stage import Emit, SourceMessage, StageSpec, process_message
+from workers.stage import Emit, SourceMessage, StageSpec, process_batch, process_message
 
 UPLOAD = dict(event_id="e1", video_id="v1", creator_id="c1", uploaded_at=1_700_000_000_000, region="ID",
               caption="", hashtags=[])
@@ -125,3 +125,37 @@ def _dead():
     return dict(event_id="d", stage="s", reason="r", error_class="E", error_message="m", source_topic="t",
                 source_partition=0, source_offset=0, original_key=None, original_value=None,
                 upload_event_id=None, attempts=1, failed_at=0)
+
+
+def test_a_batch_sends_every_output_before_awaiting_any_ack(runtime):
+    acks: list[asyncio.Future] = []
+
+    async def send(topic, key, value):
+        ack = asyncio.get_running_loop().create_future()
+        acks.append(ack)
+        asyncio.get_running_loop().call_soon(ack.set_result, None)  # the broker answers later
+        return ack
+
+    async def handle(record, src):
+        assert all(not ack.done() for ack in acks)  # nothing was awaited between the batch's events
+        return [Emit("pipeline.dlq", b"k", {**_dead(), "stage": "test"})]
+
+    runtime.send = send
+    messages = [upload_message(runtime) for _ in range(3)]
+    asyncio.run(process_batch(StageSpec("language", "uploads.new", handle), runtime, messages))
+    assert len(acks) == 3 and all(ack.done() for ack in acks)
+    assert metric(runtime, "fides_events_out_total", stage="language", topic="pipeline.dlq") == 3
+
+
+def test_a_refused_ack_stops_the_batch_as_an_infrastructure_error(runtime):
+    async def send(topic, key, value):
+        ack = asyncio.get_running_loop().create_future()
+        ack.set_exception(OSError("broker refused the write"))
+        return ack
+
+    async def handle(record, src):
+        return [Emit("pipeline.dlq", b"k", {**_dead(), "stage": "test"})]
+
+    runtime.send = send
+    with pytest.raises(InfrastructureError, match="not acknowledged"):
+        asyncio.run(process_batch(StageSpec("language", "uploads.new", handle), runtime, [upload_message(runtime)]))

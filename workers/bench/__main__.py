@@ -35,7 +35,7 @@ SECTIONS = ("light", "inprocess", "latency", "scaling", "per_upload", "asr")
 class BenchSize:
     """How big one run is."""
 
-    light_events: int = 4000  # backlog drained by the light path (and by each scaling cell)
+    light_events: int = 8000  # backlog drained by the light path (and by each scaling cell)
     passthrough_events: int = 20000  # backlog drained by each passthrough (they are ~20-100x faster)
     inprocess_events: int = 1000
     capacity_events: int = 1500  # backlog that measures the all-stage text-only capacity
@@ -53,7 +53,9 @@ def _ratios(runs: list[light.StreamRun]) -> dict[str, Any]:
     by = {r.label: r for r in runs}
     path = by["light path"]
     out = {}
-    for name in ("raw aiokafka passthrough", "bare Faust passthrough (1 hop)", "bare Faust chain (3 hops)"):
+    for name in ("raw aiokafka passthrough", "bare Faust passthrough (1 hop)",
+                 "bare Faust passthrough (1 hop, take_events batches)", "bare Faust chain (3 hops)",
+                 "light path, 3 hops unbatched (before)"):
         ref = by[name]
         out[f"light path / {name}"] = {"wall": ratio(path.events_per_s or 0, ref.events_per_s or 0),
                                        "cpu": ratio(path.events_per_cpu_s or 0, ref.events_per_cpu_s or 0)}

@@ -1,8 +1,9 @@
 """The light stages' per-event code path in one process, without Faust or Kafka: CPU cost and profile.
 
 Runs the real stage runner (``workers.stage.process_message``: decode → core → encode → send → metrics)
-for language → tag → route, with ``Runtime.send`` replaced by an in-memory capture whose ack is already
-done. What it measures is our code's CPU per event, apart from the framework's and the broker's.
+for language → tag → route as three hops, then the same events as the fused hop in batches
+(``process_batch``), with ``Runtime.send`` replaced by an in-memory capture whose ack is already done.
+What it measures is our code's CPU per event, apart from the framework's and the broker's.
 ``python -m workers.bench.inprocess [--events N] [--profile]`` prints the numbers and the top functions.
 """
 
@@ -22,7 +23,7 @@ from workers.bench.events import fides_creators, load_sentences, text_uploads, t
 from workers.cores import load_cores
 from workers.runtime import Runtime
 from workers.settings import REPO_ROOT, Settings
-from workers.stage import SourceMessage, StageSpec, process_message
+from workers.stage import SourceMessage, StageSpec, fuse, process_batch, process_message
 
 CHAIN = ("language", "tag", "route")
 
@@ -67,6 +68,15 @@ async def _run(runtime: Runtime, specs: list[StageSpec], capture: Capture, input
     return dict(seconds)
 
 
+async def _run_one_hop(runtime: Runtime, specs: list[StageSpec], inputs: list[bytes], batch: int) -> float:
+    hop = fuse("light", specs, runtime)
+    sources = [SourceMessage(hop.source, 0, offset, b"k", value) for offset, value in enumerate(inputs)]
+    started = time.process_time()
+    for first in range(0, len(sources), batch):
+        await process_batch(hop, runtime, sources[first : first + batch])
+    return time.process_time() - started
+
+
 def _target(stage: str) -> str:
     return {"language": "uploads.language", "tag": "uploads.tagged", "route": "content.enriched"}[stage]
 
@@ -87,6 +97,11 @@ def measure(settings: Settings, uploads: list[dict[str, Any]], profile: bool = F
     result: dict[str, Any] = {"events": n, "cpu_ms_per_event": {s: 1000 * v / n for s, v in seconds.items()}}
     result["cpu_ms_per_event"]["total"] = sum(result["cpu_ms_per_event"].values())
     result["events_per_cpu_s"] = 1000 / result["cpu_ms_per_event"]["total"]
+    if not profiler:  # the same events as one fused hop in batches (FUSE_LIGHT_STAGES), on fresh cores
+        runtime, specs, capture = build_chain(settings)
+        asyncio.run(_run_one_hop(runtime, specs, inputs[:50], settings.stage_batch_size))
+        one_hop = asyncio.run(_run_one_hop(runtime, specs, inputs[50:], settings.stage_batch_size))
+        result["one_hop_cpu_ms_per_event"] = 1000 * one_hop / n
     if profiler:
         result["top_functions"] = top_functions(profiler)
     return result

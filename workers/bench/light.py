@@ -100,6 +100,10 @@ def worker_launches(settings: Settings, stages: tuple[str, ...], processes: int)
     return launches
 
 
+# The light path as it ran before one-hop fusion and batched acks: the in-run "before" of the speedups.
+UNFUSED = {"fuse_light_stages": False, "stage_batch_size": 1}
+
+
 async def light_path(settings: Settings, inputs: list[tuple[bytes, bytes]], processes: int, logs: Path,
                      timeout_s: float, partitions: int, label: str = "light path") -> StreamRun:
     """language + tag + route (+ registry) workers of one group draining the backlog."""
@@ -117,18 +121,22 @@ def passthrough_argv(kind: str, settings: Settings, topics: tuple[str, ...], par
 
 def run_side_by_side(bootstrap: str, scratch: Path, passthrough_inputs: Any, light_inputs: Any,
                      timeout_s: float, partitions: int = 8) -> list[StreamRun]:
-    """aiokafka passthrough, bare Faust (1 hop and a 3-hop chain), then the light path; one process each.
+    """aiokafka passthrough, bare Faust (1 hop, 1 hop batched, a 3-hop chain), then the light path as
+    configured and as it was (three hops, one event at a time); one process each.
 
     ``*_inputs(settings)`` return the encoded backlog for a run's fresh topics."""
     runs = []
     for label, kind, topics in (("raw aiokafka passthrough", "aiokafka", FAUST_CHAIN[::3]),
                                 ("bare Faust passthrough (1 hop)", "faust", FAUST_CHAIN[::3]),
+                                ("bare Faust passthrough (1 hop, take_events batches)", "faust-batched",
+                                 FAUST_CHAIN[::3]),
                                 ("bare Faust chain (3 hops)", "faust", FAUST_CHAIN)):
         settings = harness.fresh_settings(bootstrap, scratch, partitions, kind)
         launch = (passthrough_argv(kind, settings, topics, partitions), harness.settings_env(settings))
         runs.append(asyncio.run(drain(label, settings, passthrough_inputs(settings), [launch], scratch / "logs",
                                       timeout_s, partitions)))
-    settings = harness.fresh_settings(bootstrap, scratch, partitions, "light")
-    runs.append(asyncio.run(light_path(settings, light_inputs(settings), 1, scratch / "logs", timeout_s,
-                                       partitions)))
+    for label, overrides in (("light path", {}), ("light path, 3 hops unbatched (before)", UNFUSED)):
+        settings = harness.fresh_settings(bootstrap, scratch, partitions, "light").with_overrides(**overrides)
+        runs.append(asyncio.run(light_path(settings, light_inputs(settings), 1, scratch / "logs", timeout_s,
+                                           partitions, label)))
     return runs

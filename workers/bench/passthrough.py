@@ -1,9 +1,10 @@
 """Reference passthroughs on the same broker: the ceilings the light-stage path is compared against.
 
-``python -m workers.bench.passthrough aiokafka|faust --bootstrap HOST:PORT --group G --topics T0,T1[,T2…]``
-forwards every record's key and value bytes from T0 to T1 (and, for Faust, T1 to T2 … as a chain of
-agents in one process, the same shape as language → tag → route). No decoding, no work: what remains is
-the client library's and the framework's own cost per event.
+``python -m workers.bench.passthrough aiokafka|faust|faust-batched --bootstrap HOST:PORT --group G --topics
+T0,T1[,T2…]`` forwards every record's key and value bytes from T0 to T1 (and, for Faust, T1 to T2 … as a
+chain of agents in one process, the same shape as language → tag → route). No decoding, no work: what
+remains is the client library's and the framework's own cost per event. ``faust-batched`` reads with
+``take_events`` in the light stages' batch size and wait, as our workers do.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ async def aiokafka_passthrough(bootstrap: str, group: str, source: str, target: 
             await asyncio.gather(*futures)
 
 
-def faust_passthrough_app(bootstrap: str, group: str, topics: list[str], partitions: int) -> Any:
+BATCH = (256, 0.005)  # the light stages' defaults, STAGE_BATCH_SIZE and STAGE_BATCH_WAIT_MS
+
+
+def faust_passthrough_app(bootstrap: str, group: str, topics: list[str], partitions: int,
+                          batched: bool = False) -> Any:
     """A Faust app with one raw-bytes forwarding agent per hop of ``topics``."""
     import faust
 
@@ -47,14 +52,19 @@ def faust_passthrough_app(bootstrap: str, group: str, topics: list[str], partiti
             async for event in stream.events():
                 await out.send(key=event.key, value=event.value)
 
-        app.agent(raw[source], name=f"bench.hop{hop}")(forward)
+        async def forward_batches(stream: Any, out: Any = out) -> None:
+            async for events in stream.take_events(*BATCH):
+                for event in events:
+                    await out.send(key=event.key, value=event.value)
+
+        app.agent(raw[source], name=f"bench.hop{hop}")(forward_batches if batched else forward)
     return app
 
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point: run one passthrough until terminated."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=("aiokafka", "faust"))
+    parser.add_argument("kind", choices=("aiokafka", "faust", "faust-batched"))
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--group", required=True)
     parser.add_argument("--topics", required=True, help="comma-separated: source, [middle…,] target")
@@ -67,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from faust import Worker
 
-    app = faust_passthrough_app(args.bootstrap, args.group, topics, args.partitions)
+    app = faust_passthrough_app(args.bootstrap, args.group, topics, args.partitions, args.kind == "faust-batched")
     Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False, override_logging=False
            ).execute_from_commandline()
     return 0

@@ -5,6 +5,7 @@ All regular expressions are built here, at load; the tagger only runs them.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -95,6 +96,11 @@ class Taxonomy:
     def languages(self) -> tuple[str, ...]:
         """Languages that have terms."""
         return tuple(self.matchers)
+
+    @functools.cached_property
+    def hashtag_prefix_keys(self) -> tuple[str, ...]:
+        """The prefixes of ``hashtag_prefixes``, longest first (for one ``str.startswith`` test)."""
+        return tuple(prefix for prefix, _ in self.hashtag_prefixes)
 
     def sensitive_topics(self) -> frozenset[str]:
         """Topic ids marked PSA-worthy in the data."""
