@@ -63,7 +63,8 @@ def _tag(settings: Settings) -> Any:
     options = TagOptions(
         min_score=settings.tag_min_score, include_english=settings.tag_include_english,
         use_learned_signal=settings.tag_use_learned_signal, learned_veto_below=settings.tag_learned_veto_below,
-        learned_confirm_at=settings.tag_learned_confirm_at)
+        learned_confirm_at=settings.tag_learned_confirm_at, learned_add_at=settings.tag_learned_add_at,
+        learned_min_words=settings.tag_learned_min_words)
     signal = None
     if settings.tag_use_learned_signal:
         from workers.tagging.learned import LearnedSignal

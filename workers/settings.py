@@ -78,6 +78,17 @@ class Settings:
         "STAGE_CONCURRENCY", 1,
         "Concurrent events per light stage (language, tag, route); above 1 hides broker round trips but "
         "gives up per-partition order.")
+    fuse_light_stages: bool = _setting(
+        "FUSE_LIGHT_STAGES", True,
+        "When one process runs language, tag and route, run them as one hop (uploads.transcribed -> "
+        "outputs, intermediate records handed over in memory); their own agents still read uploads.language "
+        "and uploads.tagged (replays, three-hop producers).")
+    stage_batch_size: int = _setting(
+        "STAGE_BATCH_SIZE", 256,
+        "Most events a light stage takes at once: their outputs are sent together and acked by the broker "
+        "once per batch, before any input of the batch is acked. 1 = one event at a time.")
+    stage_batch_wait_ms: int = _setting(
+        "STAGE_BATCH_WAIT_MS", 5, "Longest a light stage waits to fill a batch (added latency per hop).")
     web_port: int = _setting("WEB_PORT", 6066, "Port of /metrics, /livez and /readyz.")
     web_host: str = _setting("WEB_HOST", "0.0.0.0", "Interface the web server binds.")  # noqa: S104
     lag_refresh_s: float = _setting("LAG_REFRESH_S", 10.0, "Seconds between consumer-lag gauge refreshes.")
@@ -127,11 +138,20 @@ class Settings:
         "TAG_INCLUDE_ENGLISH", True, "Also apply English terms whatever the language (social-media English).")
     tag_use_learned_signal: bool = _setting(
         "TAG_USE_LEARNED_SIGNAL", True,
-        "Confirm/veto English keyword topics with the offline MiniLM + trained head (see README).")
+        "Confirm/veto/add English topics with the offline MiniLM + trained head (see README).")
     tag_learned_veto_below: float = _setting(
         "TAG_LEARNED_VETO_BELOW", 0.1, "Drop a keyword topic the learned head rates below this probability.")
     tag_learned_confirm_at: float = _setting(
-        "TAG_LEARNED_CONFIRM_AT", 0.4, "Emit a weak-evidence topic the learned head rates at least this.")
+        "TAG_LEARNED_CONFIRM_AT", 0.4,
+        "Emit a weak-evidence topic the learned head rates at least this (texts of TAG_LEARNED_MIN_WORDS words "
+        "or more).")
+    tag_learned_add_at: float = _setting(
+        "TAG_LEARNED_ADD_AT", 0.7,
+        "Emit a topic without keyword evidence (evidence source: learned) when the learned head rates it at "
+        "least this on a text of TAG_LEARNED_MIN_WORDS words or more (above 1 = never).")
+    tag_learned_min_words: int = _setting(
+        "TAG_LEARNED_MIN_WORDS", 30,
+        "Words an English text needs before the learned head may confirm or add a topic (shorter: veto only).")
     boost_factor: float = _setting("BOOST_FACTOR", 1.5, "Ranking boost for Fides creators' health content.")
     boost_min_score: float = _setting("BOOST_MIN_SCORE", 0.6, "Topic score that counts for a Fides boost.")
     psa_min_score: float = _setting(
@@ -211,6 +231,8 @@ def _validate(settings: Settings) -> None:
         raise ValueError("PROCESSING_GUARANTEE must be at_least_once or exactly_once")
     if settings.heartbeat_interval_s >= settings.session_timeout_s:
         raise ValueError("HEARTBEAT_INTERVAL_S must be below SESSION_TIMEOUT_S")
+    if settings.stage_batch_size < 1 or settings.stage_batch_wait_ms < 0:
+        raise ValueError("STAGE_BATCH_SIZE must be at least 1 and STAGE_BATCH_WAIT_MS not negative")
 
 
 def settings_table_markdown() -> str:

@@ -24,7 +24,15 @@ from typing import Protocol
 
 from workers.tagging.normalize import hashtag_spans, normalize_text
 from workers.tagging.taxonomy import Taxonomy, TermHit
-from workers.tagging.types import TagInput, TagOptions, TagResult, TopicEvidence, TopicTag
+from workers.tagging.types import (
+    LEARNED_SOURCE,
+    LEARNED_TERM,
+    TagInput,
+    TagOptions,
+    TagResult,
+    TopicEvidence,
+    TopicTag,
+)
 
 MISINFORMATION = "misinformation_signal"
 
@@ -151,10 +159,11 @@ def match_hashtags(hashtags: tuple[str, ...], taxonomy: Taxonomy) -> Iterator[tu
     text, spans = hashtag_spans(hashtags)
     for start, end in spans:
         tag = text[start:end]
-        if any(tag.startswith(b) for b in taxonomy.hashtag_blockers):
+        if tag.startswith(taxonomy.hashtag_blockers):  # str.startswith tries a tuple of prefixes in C
             continue
-        hits = taxonomy.hashtag_exact.get(tag) or next(
-            (h for prefix, h in taxonomy.hashtag_prefixes if tag.startswith(prefix)), ()
+        hits = taxonomy.hashtag_exact.get(tag) or (
+            next(h for prefix, h in taxonomy.hashtag_prefixes if tag.startswith(prefix))
+            if tag.startswith(taxonomy.hashtag_prefix_keys) else ()
         )
         for hit in hits:
             yield hit, TopicEvidence("hashtags", start, end, hit.term)
@@ -201,12 +210,18 @@ def _topic_score(matches: list[tuple[TermHit, TopicEvidence]], options: TagOptio
 
 
 def apply_learned(
-    leaf: dict[str, tuple[float, float]], probabilities: Mapping[str, float], options: TagOptions
+    leaf: dict[str, tuple[float, float]],
+    probabilities: Mapping[str, float],
+    options: TagOptions,
+    addable: frozenset[str] | None = None,
 ) -> dict[str, float]:
-    """Leaf scores after the learned signal: veto unlikely keyword topics, confirm weak-only ones.
+    """Leaf scores after the learned signal: veto unlikely keyword topics; on long texts confirm and add topics.
 
-    A vetoed topic scores 0; a confirmed weak-only topic scores ``min_score`` (it has evidence, only
-    weak). Topics the head does not know keep their keyword score.
+    A vetoed topic scores 0. Topics the head does not know keep their keyword score. ``addable`` is None
+    for a short text (see ``_long_text``), where the head only vetoes. On a long text a confirmed weak-only
+    topic scores ``min_score`` (it has evidence, only weak), and so does a topic in ``addable`` that the
+    head rates at least ``learned_add_at`` without any keyword evidence: on posts the head finds what no
+    listed term says, and ``min_score`` keeps such a topic below the PSA and boost thresholds.
     """
     adjusted = {}
     for topic, (score, unanchored) in leaf.items():
@@ -216,8 +231,14 @@ def apply_learned(
         elif score >= options.min_score:
             adjusted[topic] = score if p >= options.learned_veto_below else 0.0
         else:
-            confirm = options.learned_confirm_at is not None and unanchored > 0 and p >= options.learned_confirm_at
+            confirm_at = options.learned_confirm_at if addable is not None else None
+            confirm = confirm_at is not None and unanchored > 0 and p >= confirm_at
             adjusted[topic] = options.min_score if confirm else score
+    add_at = options.learned_add_at
+    for topic in addable or ():
+        likely = add_at is not None and probabilities.get(topic, 0.0) >= add_at
+        if likely and adjusted.get(topic, 0.0) < options.min_score:
+            adjusted[topic] = options.min_score
     return adjusted
 
 
@@ -226,10 +247,16 @@ def _scores(
     taxonomy: Taxonomy,
     options: TagOptions,
     probabilities: Mapping[str, float] | None,
+    learned_span: TopicEvidence | None = None,
 ) -> dict[str, tuple[float, list[TopicEvidence]]]:
+    # ``learned_span`` is set for a long text, where the head may add topics; it is their evidence.
     leaf = {t: _topic_score(m, options) for t, m in found.items()}
-    adjusted = apply_learned(leaf, probabilities, options) if probabilities else {t: s for t, (s, _) in leaf.items()}
-    scores = {t: (adjusted[t], [e for _, e in m]) for t, m in found.items()}
+    addable = frozenset(taxonomy.topics) if learned_span else None
+    adjusted = (
+        apply_learned(leaf, probabilities, options, addable) if probabilities else {t: s for t, (s, _) in leaf.items()}
+    )
+    added = [learned_span] if learned_span else []
+    scores = {t: (score, [e for _, e in found.get(t, [])] or added) for t, score in adjusted.items()}
     for parent in {info.parent for info in taxonomy.topics.values() if info.parent}:
         children = [scores[c] for c in taxonomy.children(parent) if c in scores and scores[c][0] >= options.min_score]
         if not children:
@@ -254,11 +281,29 @@ def learned_text(fields: TagInput) -> str:
     return "\n".join(part for part in (fields.transcript, fields.caption, " ".join(fields.hashtags)) if part)
 
 
+def _long_text(fields: TagInput, options: TagOptions) -> bool:
+    # The head was trained on posts: on a one-line caption or sentence it mistakes topic-adjacent words
+    # ("addicted to this show", "the main local beer", "the nervous system") for the condition, so only
+    # on a long text may it confirm a weak-only topic or add one; on any text it may veto.
+    return len(learned_text(fields).split()) >= options.learned_min_words
+
+
+def _learned_span(fields: TagInput) -> TopicEvidence:
+    """Evidence of a topic the head added: the whole text it read."""
+    return TopicEvidence(LEARNED_SOURCE, 0, len(learned_text(fields)), LEARNED_TERM)
+
+
 def _probabilities(
-    fields: TagInput, found: dict[str, list[tuple[TermHit, TopicEvidence]]], signal: TopicSignal | None
+    fields: TagInput,
+    found: dict[str, list[tuple[TermHit, TopicEvidence]]],
+    signal: TopicSignal | None,
+    options: TagOptions,
+    long_text: bool,
 ) -> Mapping[str, float] | None:
-    # The model is only run when it can change something: an English upload with keyword evidence.
-    if signal is None or fields.language not in signal.languages or not found:
+    # The model is only run when it can change something: an English upload with keyword evidence, or a
+    # long one where the head may add a topic (a threshold above 1 never adds: no ~20 ms model run for it).
+    may_add = long_text and options.learned_add_at is not None and options.learned_add_at <= 1.0
+    if signal is None or fields.language not in signal.languages or not (found or may_add):
         return None
     return signal.topic_probabilities(learned_text(fields))
 
@@ -269,8 +314,10 @@ def tag(fields: TagInput, taxonomy: Taxonomy, options: TagOptions, signal: Topic
     ``signal`` (optional, see ``learned.py``) is used when ``options.use_learned_signal`` is set.
     """
     found = _all_matches(fields, taxonomy, options)
-    probabilities = _probabilities(fields, found, signal if options.use_learned_signal else None)
-    scores = _scores(found, taxonomy, options, probabilities)
+    long_text = _long_text(fields, options)
+    probabilities = _probabilities(fields, found, signal if options.use_learned_signal else None, options, long_text)
+    span = _learned_span(fields) if probabilities is not None and long_text else None
+    scores = _scores(found, taxonomy, options, probabilities, span)
     topics = [
         TopicTag(topic, round(score, 4), tuple(sorted(set(evidence), key=_evidence_order)[: options.max_evidence]))
         for topic, (score, evidence) in scores.items()

@@ -3,9 +3,10 @@
 The head is a multinomial logistic regression on all-MiniLM-L6-v2 embeddings (``encoder.py``), trained by
 ``python -m workers.tagging.train_head`` on the dev split of the Reddit evaluation set (RMHD, Low et al.
 2020, Apache-2.0 via construct-tracker); only its weights (``learned_head.json``, ~30 kB) live in the repo.
-It never emits a topic on its own: ``core.tag`` uses it to veto a keyword topic it finds unlikely and to
-confirm a topic that only has weak keyword evidence, so every emitted topic keeps its evidence spans.
-English only (the encoder is an English model); other languages are tagged by keywords alone.
+``core.tag`` uses it to veto a keyword topic it finds unlikely, to confirm a topic that only has weak
+keyword evidence and, on long texts only, to add a topic it rates very likely that no term matched (that
+topic's evidence is a "learned" span over the text the head read, and it scores no more than
+``min_score``). English only (the encoder is an English model); other languages are tagged by keywords alone.
 """
 
 from __future__ import annotations

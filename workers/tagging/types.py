@@ -12,6 +12,8 @@ from typing import Any
 STAGE = "tag"
 
 SOURCES = ("transcript", "caption", "hashtags")
+LEARNED_SOURCE = "learned"  # evidence of a topic the learned head added on its own (see core.apply_learned)
+LEARNED_TERM = "learned signal"
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,12 @@ class TagOptions:
         use_learned_signal: consult the learned signal passed to ``tag`` (English uploads only).
         learned_veto_below: a keyword topic the learned head gives less than this probability is dropped.
         learned_confirm_at: a topic with only weak keyword evidence is emitted when the head gives it at
-            least this probability (None: never).
+            least this probability and the text is long enough (None: never).
+        learned_add_at: a head topic is emitted without keyword evidence (a "learned" evidence span) when
+            the head gives it at least this probability and the text is long enough (None: never).
+        learned_min_words: words the learned text needs before the head may confirm or add a topic (it
+            was trained on posts; on a one-line caption it mistakes "addicted to this show" or "the
+            main local beer" for the condition, which the keyword senses and weights get right).
     """
 
     min_score: float = 0.5
@@ -61,6 +68,8 @@ class TagOptions:
     use_learned_signal: bool = True
     learned_veto_below: float = 0.1
     learned_confirm_at: float | None = 0.4
+    learned_add_at: float | None = 0.7
+    learned_min_words: int = 30
 
 
 @dataclass(frozen=True)
@@ -68,10 +77,12 @@ class TopicEvidence:
     """Where one taxonomy term matched.
 
     Attributes:
-        source: "transcript", "caption" or "hashtags".
-        start: start offset in that field's normalized text (``normalize_field``).
-        end: end offset, exclusive.
-        term: the taxonomy term as written in taxonomy.yaml (or the hashtag entry).
+        source: "transcript", "caption" or "hashtags"; or "learned" for a topic the learned head added
+            without keyword evidence (``LEARNED_SOURCE``).
+        start: start offset in that field's normalized text (``normalize_field``); 0 for "learned".
+        end: end offset, exclusive; for "learned", the length of the text the head read (``learned_text``).
+        term: the taxonomy term as written in taxonomy.yaml (or the hashtag entry); ``LEARNED_TERM`` for
+            "learned".
     """
 
     source: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -43,12 +44,19 @@ def test_veto_drops_an_unlikely_keyword_topic(taxonomy):
     assert "anxiety" in got and "depression" not in got and "mental_health" in got
 
 
-def test_confirm_emits_weak_only_topic_with_its_evidence(taxonomy):
-    text = "I feel so sad and empty, crying every night"
+def test_confirm_emits_weak_only_topic_with_its_evidence_on_a_long_text(taxonomy):
+    text = " ".join(["I feel so sad and empty, crying every night."] * 4)  # 36 words
     assert "depression" not in topics(taxonomy, text, None)
     result = tag(TagInput(transcript=text, language="en"), taxonomy, ON, FakeSignal({"depression": 0.9}))
     depression = next(t for t in result.topics if t.topic == "depression")
     assert depression.evidence and depression.score == ON.min_score
+    assert all(e.source == "transcript" for e in depression.evidence)
+
+
+def test_on_a_short_text_the_head_only_vetoes(taxonomy):
+    # One sentence is not what the head was trained on: "the main local beer" reads as r/alcoholism to it.
+    signal = FakeSignal({"none": 0.05, "depression": 0.9, "substance_use": 0.9})
+    assert "depression" not in topics(taxonomy, "I feel so sad and empty, crying every night", signal)
 
 
 def test_no_keyword_evidence_means_no_topic_and_no_model_call(taxonomy):
@@ -63,6 +71,32 @@ def test_signal_is_ignored_when_off_or_not_english(taxonomy):
     assert "suicide_self_harm" in topics(taxonomy, "I want to die", signal, options=off)
     assert "suicide_self_harm" in topics(taxonomy, "quiero morir", signal, language="es")
     assert "suicide_self_harm" not in topics(taxonomy, "I want to die", signal)
+
+
+# No listed term: the head alone finds depression here (sixty words, over ``learned_min_words``).
+LONG_NO_TERMS = " ".join(
+    ["Every morning feels heavy and grey, I stay in my room all weekend and I never call my friends back."] * 3
+)
+
+
+def test_head_adds_a_very_likely_topic_to_a_long_text_with_learned_evidence(taxonomy):
+    signal = FakeSignal({"none": 0.05, "depression": 0.9})
+    assert topics(taxonomy, LONG_NO_TERMS, None) == set()
+    result = tag(TagInput(transcript=LONG_NO_TERMS, language="en"), taxonomy, ON, signal)
+    depression = next(t for t in result.topics if t.topic == "depression")
+    assert depression.score == ON.min_score and "mental_health" in result.topic_ids()
+    assert [(e.source, e.start, e.end) for e in depression.evidence] == [("learned", 0, len(LONG_NO_TERMS))]
+
+
+def test_head_adds_nothing_below_its_threshold_to_short_texts_or_when_off(taxonomy):
+    likely = FakeSignal({"none": 0.05, "depression": 0.9})
+    assert topics(taxonomy, LONG_NO_TERMS, FakeSignal({"none": 0.4, "depression": 0.6})) == set()
+    assert topics(taxonomy, LONG_NO_TERMS, likely, options=replace(ON, learned_add_at=None)) == set()
+    assert topics(taxonomy, LONG_NO_TERMS, likely, options=replace(ON, learned_min_words=100)) == set()
+    assert topics(taxonomy, "I'm not depressed, I'm just tired from work", likely) == set()
+    never = FakeSignal({"depression": 1.0})
+    assert topics(taxonomy, LONG_NO_TERMS, never, options=replace(ON, learned_add_at=1.5)) == set()
+    assert never.calls == 0  # a threshold that cannot be met does not cost a model run
 
 
 def test_topics_unknown_to_the_head_keep_their_keyword_score(taxonomy):
