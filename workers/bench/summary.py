@@ -92,8 +92,13 @@ def render(results: dict[str, Any]) -> str:
 
 def _inprocess(result: dict[str, Any]) -> list[str]:
     per = result["cpu_ms_per_event"]
-    return [f"{result['events']} events: " + ", ".join(f"{k} {v:.3f} ms" for k, v in per.items())
-            + f" → {result['events_per_cpu_s']:.0f} events per CPU-second."]
+    lines = [f"{result['events']} events as three hops: " + ", ".join(f"{k} {v:.3f} ms" for k, v in per.items())
+             + f" → {result['events_per_cpu_s']:.0f} events per CPU-second."]
+    if "one_hop_cpu_ms_per_event" in result:
+        one_hop = result["one_hop_cpu_ms_per_event"]
+        lines += ["", f"The same events as the fused hop in batches: {one_hop:.3f} ms → "
+                      f"{1000 / one_hop:.0f} events per CPU-second."]
+    return lines
 
 
 def _asr(asr: dict[str, Any]) -> list[str]:
