@@ -140,7 +140,7 @@ class Settings:
         "TAG_USE_LEARNED_SIGNAL", True,
         "Confirm/veto/add English topics with the offline MiniLM + trained head (see README).")
     tag_learned_veto_below: float = _setting(
-        "TAG_LEARNED_VETO_BELOW", 0.1, "Drop a keyword topic the learned head rates below this probability.")
+        "TAG_LEARNED_VETO_BELOW", 0.05, "Drop a keyword topic the learned head rates below this probability.")
     tag_learned_confirm_at: float = _setting(
         "TAG_LEARNED_CONFIRM_AT", 0.4,
         "Emit a weak-evidence topic the learned head rates at least this (texts of TAG_LEARNED_MIN_WORDS words "

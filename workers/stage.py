@@ -76,11 +76,14 @@ class Outbox:
         self._pending: list[tuple[Awaitable[Any], str, str]] = []  # (ack, stage, topics.yaml name)
 
     async def send(self, runtime: Runtime, stage: str, emits: list[Emit]) -> None:
-        """Encode and send every output now; their acks are awaited by ``flush``."""
+        """Encode every output, then send them all; their acks are awaited by ``flush``. Encoding first means
+        a record that does not fit its schema sends nothing (the input is dead-lettered whole)."""
+        encoded = []
         for emit in emits:
-            spec = runtime.catalog[emit.topic]
             physical = runtime.settings.topic(emit.topic)
-            value = runtime.serde.encode(spec.value_schema, emit.record, topic=physical)
+            value = runtime.serde.encode(runtime.catalog[emit.topic].value_schema, emit.record, topic=physical)
+            encoded.append((emit, physical, value))
+        for emit, physical, value in encoded:
             self._pending.append((await runtime.send(physical, emit.key, value), emit.stage or stage, emit.topic))
 
     async def flush(self, runtime: Runtime) -> None:

@@ -159,3 +159,13 @@ def test_a_refused_ack_stops_the_batch_as_an_infrastructure_error(runtime):
     runtime.send = send
     with pytest.raises(InfrastructureError, match="not acknowledged"):
         asyncio.run(process_batch(StageSpec("language", "uploads.new", handle), runtime, [upload_message(runtime)]))
+
+
+def test_an_output_that_breaks_its_schema_sends_nothing_else(runtime, recorder):
+    async def handle(record, src):
+        good = Emit("pipeline.dlq", b"k", {**_dead(), "stage": "test"})
+        return [good, Emit("pipeline.dlq", b"k", {"stage": "no other field"})]
+
+    run(StageSpec("transcribe", "uploads.new", handle), runtime, upload_message(runtime))
+    (dead,) = recorder.records("pipeline.dlq")  # only the dead letter of the input, not the good output
+    assert dead["reason"] == "unexpected_error" and dead["stage"] == "transcribe"

