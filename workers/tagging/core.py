@@ -141,13 +141,15 @@ def match_text(
     source: str, text: str, languages: tuple[str, ...], taxonomy: Taxonomy, options: TagOptions
 ) -> Iterator[tuple[TermHit, TopicEvidence]]:
     """Every kept term match in one normalized text field."""
-    blocked: dict[str | None, list[tuple[int, int]]] | None = None  # found lazily: most texts never need it
-    context = LanguageContext.for_languages(languages, taxonomy)
+    # Built at the first term match: most texts have none and never need the cues or the senses.
+    context: LanguageContext | None = None
+    blocked: dict[str | None, list[tuple[int, int]]] = {}
     for language in languages:
         matcher = taxonomy.matchers[language]
         for topic_matcher in matcher.candidate_topics(text):
             for match in topic_matcher.pattern.finditer(text):
-                if blocked is None:
+                if context is None:
+                    context = LanguageContext.for_languages(languages, taxonomy)
                     blocked = context.blocked_spans(text)
                 for hit in topic_matcher.hits[match.lastgroup or ""]:
                     if _keep(text, match.span(), hit, blocked, matcher.substring, context, taxonomy, options):
@@ -218,7 +220,7 @@ def apply_learned(
     """Leaf scores after the learned signal: veto unlikely keyword topics; on long texts confirm and add topics.
 
     A vetoed topic scores 0. Topics the head does not know keep their keyword score. ``addable`` is None
-    for a short text (see ``_long_text``), where the head only vetoes. On a long text a confirmed weak-only
+    for a short text (see ``tag``), where the head only vetoes. On a long text a confirmed weak-only
     topic scores ``min_score`` (it has evidence, only weak), and so does a topic in ``addable`` that the
     head rates at least ``learned_add_at`` without any keyword evidence: on posts the head finds what no
     listed term says, and ``min_score`` keeps such a topic below the PSA and boost thresholds.
@@ -281,31 +283,14 @@ def learned_text(fields: TagInput) -> str:
     return "\n".join(part for part in (fields.transcript, fields.caption, " ".join(fields.hashtags)) if part)
 
 
-def _long_text(fields: TagInput, options: TagOptions) -> bool:
-    # The head was trained on posts: on a one-line caption or sentence it mistakes topic-adjacent words
-    # ("addicted to this show", "the main local beer", "the nervous system") for the condition, so only
-    # on a long text may it confirm a weak-only topic or add one; on any text it may veto.
-    return len(learned_text(fields).split()) >= options.learned_min_words
-
-
-def _learned_span(fields: TagInput) -> TopicEvidence:
-    """Evidence of a topic the head added: the whole text it read."""
-    return TopicEvidence(LEARNED_SOURCE, 0, len(learned_text(fields)), LEARNED_TERM)
-
-
 def _probabilities(
-    fields: TagInput,
-    found: dict[str, list[tuple[TermHit, TopicEvidence]]],
-    signal: TopicSignal | None,
-    options: TagOptions,
+    text: str, found: dict[str, list[tuple[TermHit, TopicEvidence]]], signal: TopicSignal, options: TagOptions,
     long_text: bool,
 ) -> Mapping[str, float] | None:
-    # The model is only run when it can change something: an English upload with keyword evidence, or a
-    # long one where the head may add a topic (a threshold above 1 never adds: no ~20 ms model run for it).
+    # The model is only run when it can change something: keyword evidence to veto or confirm, or a long
+    # text where the head may add a topic (a threshold above 1 never adds: no ~15 ms model run for it).
     may_add = long_text and options.learned_add_at is not None and options.learned_add_at <= 1.0
-    if signal is None or fields.language not in signal.languages or not (found or may_add):
-        return None
-    return signal.topic_probabilities(learned_text(fields))
+    return signal.topic_probabilities(text) if found or may_add else None
 
 
 def tag(fields: TagInput, taxonomy: Taxonomy, options: TagOptions, signal: TopicSignal | None = None) -> TagResult:
@@ -314,9 +299,16 @@ def tag(fields: TagInput, taxonomy: Taxonomy, options: TagOptions, signal: Topic
     ``signal`` (optional, see ``learned.py``) is used when ``options.use_learned_signal`` is set.
     """
     found = _all_matches(fields, taxonomy, options)
-    long_text = _long_text(fields, options)
-    probabilities = _probabilities(fields, found, signal if options.use_learned_signal else None, options, long_text)
-    span = _learned_span(fields) if probabilities is not None and long_text else None
+    probabilities, span = None, None
+    if signal is not None and options.use_learned_signal and fields.language in signal.languages:
+        text = learned_text(fields)
+        # The head was trained on posts: on a one-line caption or sentence it mistakes topic-adjacent words
+        # ("addicted to this show", "the main local beer", "the nervous system") for the condition, so only
+        # on a long text may it confirm a weak-only topic or add one; on any text it may veto.
+        long_text = len(text.split()) >= options.learned_min_words
+        probabilities = _probabilities(text, found, signal, options, long_text)
+        if probabilities is not None and long_text:  # the evidence of a topic the head adds: what it read
+            span = TopicEvidence(LEARNED_SOURCE, 0, len(text), LEARNED_TERM)
     scores = _scores(found, taxonomy, options, probabilities, span)
     topics = [
         TopicTag(topic, round(score, 4), tuple(sorted(set(evidence), key=_evidence_order)[: options.max_evidence]))

@@ -114,11 +114,15 @@ class Taxonomy:
 _WORD_START = r"(?<!\w)"
 
 
+def term_words(term: str) -> tuple[list[str], bool]:
+    """A term's words as ``term_regex`` requires them, and whether it ends in ``*`` (any word ending)."""
+    text = normalize_text(term).strip()
+    return [w for w in re.split(r"[\s\-]+", text.rstrip("*")) if w], text.endswith("*")
+
+
 def term_regex(term: str, language: str, substring: bool) -> str:
     """The regular expression one taxonomy term compiles to (see the header of taxonomy.yaml)."""
-    text = normalize_text(term).strip()
-    star = text.endswith("*")
-    words = [w for w in re.split(r"[\s\-]+", text.rstrip("*")) if w]
+    words, star = term_words(term)
     body = r"[\s\-]*".join(re.escape(w) for w in words) + (r"\w*" if star else "")
     if substring:
         return body
@@ -141,7 +145,7 @@ def _alternation(patterns: Iterable[str]) -> str:
 def required_literal(term: str) -> str:
     """A literal that every match of ``term`` contains: its longest word (affixes, plurals and the
     separators between words are optional in ``term_regex``, the words themselves are not)."""
-    words = [w for w in re.split(r"[\s\-]+", normalize_text(term).strip().rstrip("*")) if w]
+    words, _ = term_words(term)
     return max(words, key=len) if words else ""
 
 
