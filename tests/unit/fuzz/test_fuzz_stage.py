@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tests.unit.fuzz.conftest import Recorder
 from tests.unit.fuzz.fuzzing import fuzz_settings
 from workers.runtime import Runtime
-from workers.stage import SourceMessage, StageSpec, process_message
+from workers.stage import SourceMessage, StageSpec, fuse, process_message
 
 pytestmark = pytest.mark.fuzz
 # stage -> the topic its one answer goes to (None: the registry stage answers by updating its table)
@@ -24,10 +24,13 @@ PRIMARY = {
     "tag": "uploads.tagged",
     "route": "content.enriched",
     "registry": None,
+    "light": "content.enriched",  # the fused language -> tag -> route hop
 }
 
 
 def _spec(runtime: Runtime, stage: str) -> StageSpec:
+    if stage == "light":
+        return fuse("light", [_spec(runtime, s) for s in ("language", "tag", "route")], runtime)
     module = importlib.import_module(f"workers.agents.{stage}")
     return module.stage_spec(runtime, {}) if stage in ("route", "registry") else module.stage_spec(runtime)
 
