@@ -86,11 +86,15 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run a worker with the chosen stages."""
     from faust import Worker
 
+    from workers.heap import freeze_startup_heap, watch_pauses
     from workers.logs import configure_logging
     from workers.worker import build_worker
 
     configure_logging(settings.log_format, settings.log_level, secret_values=[settings.sasl_password])
     pipeline = build_worker(settings)
+    if settings.gc_freeze:
+        freeze_startup_heap()
+    watch_pauses(pipeline.runtime.metrics.gc_paused)
     worker = Worker(pipeline.app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
                     override_logging=False)
     worker.execute_from_commandline()

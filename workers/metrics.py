@@ -48,6 +48,8 @@ ASR_STAGE_BUCKETS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 120.0, 240
 RTF_BUCKETS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0)
 # Upload → enrichment spans queueing plus ASR: seconds when idle, minutes under backlog, hours after an
 # outage replay. Buckets from 1 s to 2 h so both the SLO (minutes) and replays stay measurable.
+# A young-generation collection takes ~0.1 ms, a full one over a large heap ~0.05-0.5 s (the latency tail).
+GC_PAUSE_BUCKETS = (0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 # fmt: off
 END_TO_END_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0,
                       7200.0)
@@ -156,6 +158,8 @@ METRIC_SPECS = (
     MetricSpec("consumer_lag", Gauge, "consumer_lag_messages", "High watermark minus committed offset.",
                ("topic", "partition")),
     MetricSpec("inflight_events", Gauge, "inflight_events", "Events being processed now.", ("stage",)),
+    MetricSpec("gc_pause", Histogram, "gc_pause_seconds", "Garbage-collector pause per collection.",
+               ("generation",), GC_PAUSE_BUCKETS),
     MetricSpec("ready", Gauge, "ready", "1 when partitions are assigned and models are loaded."),
     MetricSpec("build", Info, "build", "Build and model identity."),
 )
@@ -187,6 +191,7 @@ class PipelineMetrics:
     reviews: Counter
     consumer_lag: Gauge
     inflight_events: Gauge
+    gc_pause: Histogram
     ready: Gauge
     build: Info
     labels: _Labels = field(default_factory=_Labels)
@@ -313,6 +318,10 @@ class PipelineMetrics:
     def set_ready(self, ready: bool) -> None:
         """Publish readiness (assigned partitions and model loaded) as 1 or 0."""
         self.ready.set(1 if ready else 0)
+
+    def gc_paused(self, generation: int, seconds: float) -> None:
+        """Record one garbage collection's pause (generation 0, 1 or 2)."""
+        self.gc_pause.labels(str(generation) if generation in (0, 1, 2) else OTHER).observe(max(0.0, seconds))
 
     def set_build_info(self, *, version: str, backend: str, model: str, taxonomy_version: str) -> None:
         """Publish the build identity as ``fides_build_info`` labels."""

@@ -50,6 +50,7 @@ def exercised_metrics() -> PipelineMetrics:
     metrics.set_consumer_lag("uploads.new", 0, 3)
     with metrics.inflight("tag"):
         pass
+    metrics.gc_paused(2, 0.15)
     metrics.set_ready(True)
     metrics.set_build_info(version="0", backend="faster-whisper", model="whisper-base", taxonomy_version="1")
     return metrics

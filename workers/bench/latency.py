@@ -10,13 +10,17 @@ upload's send time (``uploaded_at``, set by the producer at the moment it sends)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
+import urllib.request
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
 
 from workers.bench import harness
 from workers.bench.breakdown import decompose, median_parts
@@ -26,6 +30,8 @@ from workers.runtime import Runtime
 from workers.settings import Settings
 
 LEVELS = (0.25, 0.50, 0.75)
+COMPARED_LEVEL = 0.50  # the level the target (p99 < 250 ms) is set at
+LONG_PAUSE_S = 0.05  # a histogram bucket bound: pauses above it are counted apart
 
 
 @dataclass(frozen=True)
@@ -117,26 +123,74 @@ async def _capacity(settings: Settings, watcher: harness.Watcher, uploads: list[
 
 async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacity_events: int,
                       duration_s: float, logs: Path) -> dict[str, Any]:
-    """Capacity of a worker running every stage, then latency at each load level, one warm worker."""
+    """Capacity of a worker running every stage, then latency at each load level, one warm worker; then
+    the 50 % level again on a worker that does not freeze its start-up heap (GC_FREEZE=false), for the
+    side-by-side tail."""
     await publish_creators(settings)
-    launch: Launch = worker_launches(settings, harness.ALL_STAGES, 1)[0]
-    proc = harness.start_process(*launch, logs / f"{settings.app_id}-latency.log")
-    await harness.wait_ready([int(launch[1]["WEB_PORT"])], [proc], 300)
     watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic("content.enriched")).start()
     try:
-        capacity = await _capacity(settings, watcher, uploads[:capacity_events])
-        print(f"  text-only capacity, all stages, 1 process: {capacity:.0f} uploads/s", file=sys.stderr)
-        levels, cursor = [], capacity_events
-        for fraction in LEVELS:
-            count = int(capacity * fraction * duration_s) + 1
-            batch = [replace_ids(u, f"l{int(fraction * 100)}") for u in uploads[cursor:cursor + count]]
-            levels.append(await _level(settings, watcher, batch, fraction, capacity, duration_s))
-            cursor += count
+        async with _worker(settings, logs, "latency") as port:
+            capacity = await _capacity(settings, watcher, uploads[:capacity_events])
+            print(f"  text-only capacity, all stages, 1 process: {capacity:.0f} uploads/s", file=sys.stderr)
+            levels, cursor = [], capacity_events
+            for fraction in LEVELS:
+                count = int(capacity * fraction * duration_s) + 1
+                batch = [replace_ids(u, f"l{int(fraction * 100)}") for u in uploads[cursor:cursor + count]]
+                levels.append(await _level(settings, watcher, batch, fraction, capacity, duration_s))
+                cursor += count
+            pauses = await gc_pauses(port)
+        unfrozen = settings.with_overrides(gc_freeze=False)
+        async with _worker(unfrozen, logs, "latency-unfrozen") as port:
+            warm = [replace_ids(u, "warm") for u in uploads[:capacity_events]]
+            await _capacity(unfrozen, watcher, warm)  # the same warm-up the first worker had
+            count = int(capacity * COMPARED_LEVEL * duration_s) + 1
+            batch = [replace_ids(u, "unfrozen") for u in uploads[capacity_events:capacity_events + count]]
+            compared = await _level(unfrozen, watcher, batch, COMPARED_LEVEL, capacity, duration_s)
+            compared_pauses = await gc_pauses(port)
     finally:
         await watcher.stop()
-        harness.stop_processes([proc])
     return {"capacity_per_s": capacity, "capacity_events": capacity_events, "duration_s": duration_s,
-            "levels": [asdict(level) for level in levels]}
+            "levels": [asdict(level) for level in levels], "gc_pauses": pauses,
+            "unfrozen_heap": {"level": asdict(compared), "gc_pauses": compared_pauses}}
+
+
+@contextlib.asynccontextmanager
+async def _worker(settings: Settings, logs: Path, name: str) -> AsyncIterator[int]:
+    """One ready worker running every stage; yields its web port."""
+    launch: Launch = worker_launches(settings, harness.ALL_STAGES, 1)[0]
+    proc = harness.start_process(*launch, logs / f"{settings.app_id}-{name}.log")
+    port = int(launch[1]["WEB_PORT"])
+    try:
+        await harness.wait_ready([port], [proc], 300)
+        yield port
+    finally:
+        harness.stop_processes([proc])
+
+
+async def gc_pauses(port: int) -> dict[str, dict[str, float]]:
+    """Collections and pause time per generation, from the worker's fides_gc_pause_seconds."""
+    text = await asyncio.to_thread(_get_metrics, port)
+    out: dict[str, dict[str, float]] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != "fides_gc_pause_seconds":
+            continue
+        for sample in family.samples:
+            entry = out.setdefault(sample.labels["generation"], {})
+            if sample.name.endswith("_count"):
+                entry["collections"] = sample.value
+            elif sample.name.endswith("_sum"):
+                entry["pause_s"] = sample.value
+            elif sample.name.endswith("_bucket") and float(sample.labels["le"]) == LONG_PAUSE_S:
+                entry["within_long"] = sample.value
+    for entry in out.values():
+        entry["mean_ms"] = 1000 * entry.get("pause_s", 0.0) / max(entry.get("collections", 0.0), 1.0)
+        entry["over_50ms"] = entry.get("collections", 0.0) - entry.pop("within_long", 0.0)
+    return out
+
+
+def _get_metrics(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:  # noqa: S310
+        return response.read().decode("utf-8")
 
 
 def replace_ids(upload: dict[str, Any], tag: str) -> dict[str, Any]:
