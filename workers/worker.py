@@ -68,6 +68,8 @@ def build_worker(settings: Settings, runtime: Runtime | None = None) -> Pipeline
     for stage, spec in specs.items():
         # Table writers (registry) keep one instance: join/leave order matters. ASR is bounded separately.
         flow = _light_flow(settings) if stage in LIGHT_STAGES else {}
+        if stage == "transcribe":
+            flow = {"concurrency": settings.transcribe_inflight}
         pipeline.add_stage(spec, **flow)
     transcribe_core, tag_core = runtime.cores.get("transcribe"), runtime.cores.get("tag")
     runtime.metrics.set_build_info(

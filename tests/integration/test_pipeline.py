@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from importlib import resources
 
 from tests.integration.helpers import collect, create_topics, send_raw
+from workers.contracts import load_topic_catalog
 from workers.publisher import UploadPublisher, new_upload
 
 CAPTIONS = [
@@ -61,3 +63,35 @@ def test_every_upload_gets_exactly_one_enrichment(settings_factory, worker_facto
 
     signals = list(distinct(consume(settings, group_id=f"{settings.app_id}-ranking", idle_timeout_s=20)))
     assert sorted(s.video_id for s in signals if s.kind == "enrichment") == sorted(u["video_id"] for u in uploads)
+
+
+def _same_partition_key(key: bytes, partitions: int) -> bytes:
+    """Another video id the producer's murmur2 partitioner puts in the same partition as ``key``."""
+    from kafka.partitioner.default import murmur2
+
+    def partition(k: bytes) -> int:
+        return (murmur2(k) & 0x7FFFFFFF) % partitions
+
+    return next(f"v-text-{i}".encode() for i in range(1000) if partition(f"v-text-{i}".encode()) == partition(key))
+
+
+def test_an_upload_without_audio_does_not_wait_behind_one_in_asr(settings_factory, worker_factory):
+    settings = settings_factory()
+    create_topics(settings)
+    audio = settings.media_root / "en_vaccines.flac"
+    shutil.copyfile(str(resources.files("workers.samples").joinpath("audio", "en_vaccines.flac")), audio)
+    partitions = load_topic_catalog(settings.contracts_dir / "topics.yaml")["uploads.new"].partitions
+    text_key = _same_partition_key(b"v-asr", partitions)
+    with UploadPublisher(settings) as publisher:  # one partition, the audio upload first
+        publisher.publish(new_upload(video_id="v-asr", creator_id="c1", region="US", audio_uri=audio.as_uri()))
+        publisher.publish(new_upload(video_id=text_key.decode(), creator_id="c2", region="US",
+                                     caption="How I manage my anxiety before exams"))
+    worker_factory(settings).wait_ready()
+
+    out = collect(settings, ["uploads.transcribed"], lambda f: len(f["uploads.transcribed"]) >= 2, timeout_s=180)
+
+    done = {e["upload"]["video_id"]: e["timings"][0] for e in out["uploads.transcribed"]}
+    asr, text = done["v-asr"], done[text_key.decode()]
+    assert asr["duration_ms"] > 500  # real Whisper ran on the clip
+    # TRANSCRIBE_INFLIGHT: the caption-only upload was handled while the clip was still in ASR
+    assert text["started_at"] < asr["started_at"] + timedelta(milliseconds=asr["duration_ms"])

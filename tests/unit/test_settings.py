@@ -23,7 +23,8 @@ def test_types_are_parsed():
 
 
 @pytest.mark.parametrize("env", [{"STAGES": "transcribe,bogus"}, {"ASR_THREADS": "two"}, {"VAD_ENABLED": "maybe"},
-                                 {"HEARTBEAT_INTERVAL_S": "20", "SESSION_TIMEOUT_S": "10"}])
+                                 {"HEARTBEAT_INTERVAL_S": "20", "SESSION_TIMEOUT_S": "10"},
+                                 {"TRANSCRIBE_INFLIGHT": "0"}])
 def test_bad_values_fail_loudly_with_the_variable_name(env):
     with pytest.raises(ValueError):
         Settings.from_env(env)
