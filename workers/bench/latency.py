@@ -123,9 +123,9 @@ async def _capacity(settings: Settings, watcher: harness.Watcher, uploads: list[
 
 async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacity_events: int,
                       duration_s: float, logs: Path) -> dict[str, Any]:
-    """Capacity of a worker running every stage, then latency at each load level, one warm worker; then
-    the 50 % level again on a worker that does not freeze its start-up heap (GC_FREEZE=false), for the
-    side-by-side tail."""
+    """Capacity of a worker running every stage, then latency at each load level, one warm worker; then,
+    side by side, the 50 % level on a worker that does not freeze its start-up heap (GC_FREEZE=false) and
+    the capacity of one whose transcribe hop takes one upload at a time (TRANSCRIBE_INFLIGHT=1)."""
     await publish_creators(settings)
     watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic("content.enriched")).start()
     try:
@@ -135,23 +135,29 @@ async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacit
             levels, cursor = [], capacity_events
             for fraction in LEVELS:
                 count = int(capacity * fraction * duration_s) + 1
-                batch = [replace_ids(u, f"l{int(fraction * 100)}") for u in uploads[cursor:cursor + count]]
+                batch = fresh_uploads(uploads, cursor, count, f"l{int(fraction * 100)}")
                 levels.append(await _level(settings, watcher, batch, fraction, capacity, duration_s))
                 cursor += count
             pauses = await gc_pauses(port)
         unfrozen = settings.with_overrides(gc_freeze=False)
         async with _worker(unfrozen, logs, "latency-unfrozen") as port:
-            warm = [replace_ids(u, "warm") for u in uploads[:capacity_events]]
+            warm = fresh_uploads(uploads, 0, capacity_events, "warm")
             await _capacity(unfrozen, watcher, warm)  # the same warm-up the first worker had
             count = int(capacity * COMPARED_LEVEL * duration_s) + 1
-            batch = [replace_ids(u, "unfrozen") for u in uploads[capacity_events:capacity_events + count]]
+            batch = fresh_uploads(uploads, capacity_events, count, "unfrozen")
             compared = await _level(unfrozen, watcher, batch, COMPARED_LEVEL, capacity, duration_s)
             compared_pauses = await gc_pauses(port)
+        one_at_a_time = settings.with_overrides(transcribe_inflight=1)
+        async with _worker(one_at_a_time, logs, "latency-inflight1"):
+            backlog = fresh_uploads(uploads, 0, capacity_events, "inflight1")
+            capacity_inflight1 = await _capacity(one_at_a_time, watcher, backlog)
+            print(f"  ... with TRANSCRIBE_INFLIGHT=1: {capacity_inflight1:.0f} uploads/s", file=sys.stderr)
     finally:
         await watcher.stop()
     return {"capacity_per_s": capacity, "capacity_events": capacity_events, "duration_s": duration_s,
             "levels": [asdict(level) for level in levels], "gc_pauses": pauses,
-            "unfrozen_heap": {"level": asdict(compared), "gc_pauses": compared_pauses}}
+            "unfrozen_heap": {"level": asdict(compared), "gc_pauses": compared_pauses},
+            "capacity_transcribe_inflight_1_per_s": capacity_inflight1}
 
 
 @contextlib.asynccontextmanager
@@ -191,6 +197,12 @@ async def gc_pauses(port: int) -> dict[str, dict[str, float]]:
 def _get_metrics(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:  # noqa: S310
         return response.read().decode("utf-8")
+
+
+def fresh_uploads(uploads: list[dict[str, Any]], start: int, count: int, tag: str) -> list[dict[str, Any]]:
+    """``count`` uploads from ``start`` on, cycling through the list, each under ids no other batch uses."""
+    return [replace_ids(uploads[(start + i) % len(uploads)], f"{tag}-{(start + i) // len(uploads)}")
+            for i in range(count)]
 
 
 def replace_ids(upload: dict[str, Any], tag: str) -> dict[str, Any]:
