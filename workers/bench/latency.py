@@ -124,8 +124,9 @@ async def _capacity(settings: Settings, watcher: harness.Watcher, uploads: list[
 async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacity_events: int,
                       duration_s: float, logs: Path) -> dict[str, Any]:
     """Capacity of a worker running every stage, then latency at each load level, one warm worker; then,
-    side by side, the 50 % level on a worker that does not freeze its start-up heap (GC_FREEZE=false) and
-    the capacity of one whose transcribe hop takes one upload at a time (TRANSCRIBE_INFLIGHT=1)."""
+    side by side, the 50 % level on two fresh workers, one freezing its start-up heap and one not
+    (GC_FREEZE), and the capacity of one whose transcribe hop takes one upload at a time
+    (TRANSCRIBE_INFLIGHT=1)."""
     await publish_creators(settings)
     watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic("content.enriched")).start()
     try:
@@ -139,14 +140,7 @@ async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacit
                 levels.append(await _level(settings, watcher, batch, fraction, capacity, duration_s))
                 cursor += count
             pauses = await gc_pauses(port)
-        unfrozen = settings.with_overrides(gc_freeze=False)
-        async with _worker(unfrozen, logs, "latency-unfrozen") as port:
-            warm = fresh_uploads(uploads, 0, capacity_events, "warm")
-            await _capacity(unfrozen, watcher, warm)  # the same warm-up the first worker had
-            count = int(capacity * COMPARED_LEVEL * duration_s) + 1
-            batch = fresh_uploads(uploads, capacity_events, count, "unfrozen")
-            compared = await _level(unfrozen, watcher, batch, COMPARED_LEVEL, capacity, duration_s)
-            compared_pauses = await gc_pauses(port)
+        heaps = await _heap_side_by_side(settings, watcher, uploads, capacity, capacity_events, duration_s, logs)
         one_at_a_time = settings.with_overrides(transcribe_inflight=1)
         async with _worker(one_at_a_time, logs, "latency-inflight1"):
             backlog = fresh_uploads(uploads, 0, capacity_events, "inflight1")
@@ -156,8 +150,25 @@ async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacit
         await watcher.stop()
     return {"capacity_per_s": capacity, "capacity_events": capacity_events, "duration_s": duration_s,
             "levels": [asdict(level) for level in levels], "gc_pauses": pauses,
-            "unfrozen_heap": {"level": asdict(compared), "gc_pauses": compared_pauses},
+            "heap_side_by_side": heaps,
             "capacity_transcribe_inflight_1_per_s": capacity_inflight1}
+
+
+async def _heap_side_by_side(settings: Settings, watcher: harness.Watcher, uploads: list[dict[str, Any]],
+                             capacity: float, capacity_events: int, duration_s: float,
+                             logs: Path) -> dict[str, Any]:
+    """The compared level on two fresh workers with the same warm-up (a backlog at capacity), with and
+    without the start-up heap frozen, and each one's garbage-collector pauses."""
+    heaps = {}
+    for freeze in (True, False):
+        label, compared = f"GC_FREEZE={str(freeze).lower()}", settings.with_overrides(gc_freeze=freeze)
+        async with _worker(compared, logs, f"latency-gc-{label[10:]}") as port:
+            await _capacity(compared, watcher, fresh_uploads(uploads, 0, capacity_events, f"warm-{freeze}"))
+            count = int(capacity * COMPARED_LEVEL * duration_s) + 1
+            batch = fresh_uploads(uploads, capacity_events, count, f"gc-{freeze}")
+            level = await _level(compared, watcher, batch, COMPARED_LEVEL, capacity, duration_s)
+            heaps[label] = {"level": asdict(level), "gc_pauses": await gc_pauses(port)}
+    return heaps
 
 
 @contextlib.asynccontextmanager

@@ -46,23 +46,23 @@ def _latency(result: dict[str, Any]) -> list[str]:
     lines += ["", "Median ms per part (hop waits `wait:<stage>` vs stage work) at each load:", ""]
     lines += [f"- {lv['load_fraction']:.0%}: " + ", ".join(f"{k} {v:.1f}" for k, v in lv["median_parts_ms"].items())
               for lv in result["levels"]]
-    return lines + _unfrozen_heap(result)
+    return lines + _heap_side_by_side(result)
 
 
-def _unfrozen_heap(result: dict[str, Any]) -> list[str]:
-    unfrozen = result.get("unfrozen_heap")
-    if not unfrozen:
+def _heap_side_by_side(result: dict[str, Any]) -> list[str]:
+    heaps = result.get("heap_side_by_side")
+    if not heaps:
         return []
-    level, lat = unfrozen["level"], unfrozen["level"]["latency"] or {}
-    lines = ["", f"Same run, {level['load_fraction']:.0%} load on a worker with `GC_FREEZE=false` (before): "
-             f"p50 {_fmt(lat.get('p50_ms'))}, p95 {_fmt(lat.get('p95_ms'))}, p99 {_fmt(lat.get('p99_ms'))}, "
-             f"max {_fmt(lat.get('max_ms'))} ms.", "",
-             "Garbage-collector pauses per worker (`fides_gc_pause_seconds`, from the worker's build on):", "",
-             "| worker | generation | collections | total pause s | mean ms | pauses > 50 ms |",
-             "|---|---|---|---|---|---|"]
-    for label, pauses in (("GC_FREEZE=true", result.get("gc_pauses", {})), ("GC_FREEZE=false", unfrozen["gc_pauses"])):
-        lines += [f"| {label} | {gen} | {v.get('collections', 0):.0f} | {v.get('pause_s', 0.0):.3f} | "
-                  f"{v.get('mean_ms', 0.0):.2f} | {v.get('over_50ms', 0):.0f} |" for gen, v in sorted(pauses.items())]
+    lines = ["", "Same run, two fresh workers with the same warm-up, then the same load "
+             f"({next(iter(heaps.values()))['level']['load_fraction']:.0%}), with and without the start-up heap "
+             "frozen; full (generation 2) collections from `fides_gc_pause_seconds`:", "",
+             "| worker | p50 ms | p95 ms | p99 ms | max ms | full collections | mean pause ms | pauses > 50 ms |",
+             "|---|---|---|---|---|---|---|---|"]
+    for label, heap in heaps.items():
+        lat, full = heap["level"]["latency"] or {}, heap["gc_pauses"].get("2", {})
+        lines.append(f"| {label} | {_fmt(lat.get('p50_ms'))} | {_fmt(lat.get('p95_ms'))} | {_fmt(lat.get('p99_ms'))} | "
+                     f"{_fmt(lat.get('max_ms'))} | {full.get('collections', 0):.0f} | {full.get('mean_ms', 0.0):.1f} | "
+                     f"{full.get('over_50ms', 0):.0f} |")
     return lines
 
 
