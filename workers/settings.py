@@ -113,7 +113,9 @@ class Settings:
         "TRANSCRIBE_INFLIGHT", 8,
         "Uploads the transcribe hop holds at once. Uploads without audio (or with a cached transcript) pass "
         "one in ASR instead of queueing behind it, and the output acks of several uploads overlap; ASR "
-        "itself stays bounded by ASR_CONCURRENCY. Offsets are still committed in order.")
+        "itself stays bounded by ASR_CONCURRENCY. Offsets are still committed in order; uploads.transcribed "
+        "may list a partition's uploads in another order than uploads.new (one upload's events stay in "
+        "order). 1 = one at a time.")
     asr_beam_size: int = _setting(
         "ASR_BEAM_SIZE", 5,
         "Whisper beam size. 5 by measurement: on 15 real clips faster-whisper int8 beam 5 had WER 12.2 % vs "

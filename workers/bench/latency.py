@@ -13,25 +13,23 @@ import asyncio
 import contextlib
 import sys
 import time
-import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from prometheus_client.parser import text_string_to_metric_families
 
 from workers.bench import harness
 from workers.bench.breakdown import decompose, median_parts
 from workers.bench.light import Launch, publish_creators, worker_launches
 from workers.bench.stats import LatencySummary, paced_send_times, steady_rate, summarize_latencies
+from workers.heap import worker_pauses
 from workers.runtime import Runtime
 from workers.settings import Settings
 
 LEVELS = (0.25, 0.50, 0.75)
 COMPARED_LEVEL = 0.50  # the level the target (p99 < 250 ms) is set at
-LONG_PAUSE_S = 0.05  # a histogram bucket bound: pauses above it are counted apart
 
 
 @dataclass(frozen=True)
@@ -185,29 +183,8 @@ async def _worker(settings: Settings, logs: Path, name: str) -> AsyncIterator[in
 
 
 async def gc_pauses(port: int) -> dict[str, dict[str, float]]:
-    """Collections and pause time per generation, from the worker's fides_gc_pause_seconds."""
-    text = await asyncio.to_thread(_get_metrics, port)
-    out: dict[str, dict[str, float]] = {}
-    for family in text_string_to_metric_families(text):
-        if family.name != "fides_gc_pause_seconds":
-            continue
-        for sample in family.samples:
-            entry = out.setdefault(sample.labels["generation"], {})
-            if sample.name.endswith("_count"):
-                entry["collections"] = sample.value
-            elif sample.name.endswith("_sum"):
-                entry["pause_s"] = sample.value
-            elif sample.name.endswith("_bucket") and float(sample.labels["le"]) == LONG_PAUSE_S:
-                entry["within_long"] = sample.value
-    for entry in out.values():
-        entry["mean_ms"] = 1000 * entry.get("pause_s", 0.0) / max(entry.get("collections", 0.0), 1.0)
-        entry["over_50ms"] = entry.get("collections", 0.0) - entry.pop("within_long", 0.0)
-    return out
-
-
-def _get_metrics(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:  # noqa: S310
-        return response.read().decode("utf-8")
+    """The worker's garbage-collector pauses per generation so far (``workers.heap.pause_summary``)."""
+    return await asyncio.to_thread(worker_pauses, port)
 
 
 def fresh_uploads(uploads: list[dict[str, Any]], start: int, count: int, tag: str) -> list[dict[str, Any]]:

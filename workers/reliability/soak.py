@@ -16,8 +16,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from workers.broker import EmbeddedBroker, free_port
-from workers.reliability.delivery import DeliveryCount, count_delivery, end_offsets, read_outputs
+from workers.heap import worker_exposition, worker_pauses
+from workers.reliability.delivery import DeliveryCount, count_delivery, read_outputs
 from workers.reliability.env import LIGHT_STAGES, ScenarioEnv
 from workers.reliability.processes import WorkerProcess
 from workers.reliability.report import table, write_result
@@ -48,6 +51,7 @@ class SoakResult:
     rss_end_mb: float
     rss_max_mb: float
     samples: tuple[RssSample, ...]
+    gc_pauses: dict[str, dict[str, float]]  # per generation, from the worker's fides_gc_pause_seconds
 
     def flat(self, tolerance_mb: float = 25.0) -> bool:
         """Memory is flat when the second half of the run grew it by less than ``tolerance_mb``."""
@@ -63,12 +67,26 @@ def _sample_until(
 ) -> list[RssSample]:
     samples: list[RssSample] = []
     while time.monotonic() - started < timeout_s and worker.proc.poll() is None:
-        done = end_offsets(env.settings, env.output)
+        done = answered(worker, env.output)
         samples.append(RssSample(round(time.monotonic() - started, 1), done, round((worker.rss_bytes() or 0) / MB, 1)))
         if done >= events:
             break
         time.sleep(every_s)
     return samples
+
+
+def answered(worker: WorkerProcess, topic: str) -> int:
+    """Outputs the worker wrote to ``topic`` and the broker acknowledged (its fides_events_out_total).
+
+    Not the topic's end offset: the embedded broker's ListOffsets under-reports it after batched
+    produces, and the soak would wait for its timeout."""
+    try:
+        text = worker_exposition(worker.settings.web_port)
+    except OSError:
+        return 0
+    return int(sum(sample.value for family in text_string_to_metric_families(text)
+                   if family.name == "fides_events_out" for sample in family.samples
+                   if sample.name == "fides_events_out_total" and sample.labels.get("topic") == topic))
 
 
 def run_soak(events: int, work_dir: Path, timeout_s: float, every_s: float = 5.0) -> SoakResult:
@@ -91,6 +109,7 @@ def run_soak(events: int, work_dir: Path, timeout_s: float, every_s: float = 5.0
         sender.start()
         samples = [start, *_sample_until(env, worker, events, started, timeout_s, every_s)]
         seconds = samples[-1].at_s
+        pauses = worker_pauses(worker.settings.web_port)
         sender.join(60)
         delivery = count_delivery([u["event_id"] for u in uploads], read_outputs(env.settings, env.output))
     middle = min(samples, key=lambda s: abs(s.done - events / 2))
@@ -104,6 +123,7 @@ def run_soak(events: int, work_dir: Path, timeout_s: float, every_s: float = 5.0
         samples[-1].rss_mb,
         max(s.rss_mb for s in samples),
         tuple(samples),
+        pauses,
     )
 
 
@@ -139,8 +159,13 @@ def markdown(result: SoakResult) -> str:
         "flat",
     ]
     curve = table(["s", "answered", "RSS MB"], [[s.at_s, s.done, s.rss_mb] for s in result.samples])
+    pauses = table(["generation", "collections", "total pause s", "mean ms", "pauses > 50 ms"],
+                   [[gen, f"{v.get('collections', 0):.0f}", f"{v.get('pause_s', 0.0):.3f}",
+                     f"{v.get('mean_ms', 0.0):.2f}", f"{v.get('over_50ms', 0):.0f}"]
+                    for gen, v in sorted(result.gc_pauses.items())])
     return (
         f"# Soak: {result.events} text-only events, light stages, one worker\n\n{table(header, rows)}\n\n"
+        f"## Garbage-collector pauses (the worker's `fides_gc_pause_seconds`)\n\n{pauses}\n\n"
         f"## RSS over the run\n\n{curve}\n"
     )
 

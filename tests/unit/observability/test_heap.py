@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client import CollectorRegistry
 
-from workers.heap import freeze_startup_heap, watch_pauses
+from workers.heap import freeze_startup_heap, pause_summary, watch_pauses
 from workers.metrics import PipelineMetrics
 
 
@@ -44,3 +44,18 @@ def test_freezing_takes_the_surviving_heap_out_of_collection() -> None:
     finally:
         gc.unfreeze()
     assert gc.get_freeze_count() == 0
+
+
+def test_pause_summary_reads_a_workers_exposition() -> None:
+    metrics = PipelineMetrics.create(CollectorRegistry())
+    for seconds in (0.0002, 0.0004):
+        metrics.gc_paused(0, seconds)
+    for seconds in (0.03, 0.12, 0.2):
+        metrics.gc_paused(2, seconds)
+
+    summary = pause_summary(metrics.exposition().decode())
+
+    assert summary["0"]["collections"] == 2 and summary["0"]["over_50ms"] == 0
+    assert summary["2"]["collections"] == 3 and summary["2"]["over_50ms"] == 2
+    assert summary["2"]["mean_ms"] == pytest.approx(1000 * 0.35 / 3)
+    assert "1" not in summary  # no collection of that generation was recorded
