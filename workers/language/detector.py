@@ -31,7 +31,7 @@ class LanguageDetector:
         self._rules = self._word_rules(self.options, self._scorer)
         self._analyze = functools.lru_cache(maxsize=self.options.cache_size)(self._analyze_uncached)
         # Re-uploads and duets repeat whole uploads' evidence; LanguageEvidence is frozen, hence hashable.
-        self._detect = functools.lru_cache(maxsize=self.options.cache_size)(self._detect_uncached)
+        self._detect = functools.lru_cache(maxsize=self.options.decision_cache_size)(self._detect_uncached)
 
     @staticmethod
     def _word_rules(options: LanguageOptions, scorer: NgramScorer) -> WordRules:

@@ -145,8 +145,9 @@ def benchmark(texts: list[str], plain: PlainLangdetect, options: LanguageOptions
     goes, which is part of the scorer). ours_cached_repeat: the same texts again through a cache big
     enough to hold them (duplicate uploads, re-deliveries).
     """
-    cold = LanguageDetector(dataclasses.replace(options, cache_size=0))
-    cached = LanguageDetector(dataclasses.replace(options, cache_size=2 * len(texts)), cold._scorer)  # noqa: SLF001
+    cold = LanguageDetector(dataclasses.replace(options, cache_size=0, decision_cache_size=0))
+    cached = LanguageDetector(dataclasses.replace(options, cache_size=2 * len(texts),  # noqa: SLF001
+                                                  decision_cache_size=2 * len(texts)), cold._scorer)
     seconds = {"langdetect": 0.0, "ours_cold": 0.0}
     for start in range(0, len(texts), 200):
         chunk = texts[start : start + 200]

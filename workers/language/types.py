@@ -146,6 +146,9 @@ class LanguageOptions:
     secondary_min_share: float = 0.25
     # How many normalized texts to remember per process.
     cache_size: int = 16384
+    # How many whole-upload decisions to remember (bursts of identical re-uploads and redeliveries). Kept
+    # small: each entry is ~6 objects the garbage collector walks on every full collection.
+    decision_cache_size: int = 1024
     # Text with fewer letters than this carries no language signal.
     min_letters: int = 2
     alternatives: int = 3  # how many alternatives to report
