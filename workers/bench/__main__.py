@@ -1,9 +1,10 @@
 """``make bench`` = ``python -m workers.bench [--quick] [--only SECTIONS]``: every benchmark, one run.
 
 Sections: light (light path vs aiokafka and bare Faust passthroughs), inprocess (our code's CPU per event,
-no Kafka), latency (text-only uploads at 25/50/75 % of capacity), scaling (1 vs 2 processes, 1 → 8
-partitions), per_upload (where the time goes per upload type), asr (results/asr_bench.json from
-workers.bench.asr, or its quick mode when absent). Writes results/bench_<section>.json, bench_summary.json
+no Kafka), heap (garbage-collector pauses with GC_FREEZE on and off, in-process), latency (text-only
+uploads at 25/50/75 % of capacity), scaling (1 vs 2 processes, 1 → 8 partitions), per_upload (where the
+time goes per upload type), asr (results/asr_bench.json from workers.bench.asr, or its quick mode when
+absent). Writes results/bench_<section>.json, bench_summary.json
 and bench_summary.md (``bench_quick_*`` with --quick, so a smoke run never overwrites a full one).
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workers.bench import harness, inprocess, latency, light, per_upload, scaling
+from workers.bench import harness, heap, inprocess, latency, light, per_upload, scaling
 from workers.bench.events import load_sentences, text_uploads
 from workers.bench.stats import ratio
 from workers.bench.summary import describe_machine, render
@@ -30,7 +31,7 @@ from workers.settings import REPO_ROOT
 
 RUN_NOTES = ("Light path = language + tag + route + registry in one worker process, as configured by default "
              "(one fused hop, batched acks); the \"before\" row runs them as three hops, one event at a time.")
-SECTIONS = ("light", "inprocess", "latency", "scaling", "per_upload", "asr")
+SECTIONS = ("light", "inprocess", "heap", "latency", "scaling", "per_upload", "asr")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class BenchSize:
     light_events: int = 8000  # backlog drained by the light path (and by each scaling cell)
     passthrough_events: int = 20000  # backlog drained by each passthrough (they are ~20-100x faster)
     inprocess_events: int = 1000
+    heap_events: int = 16000  # enough uploads for several full collections per variant
     capacity_events: int = 1500  # backlog that measures the all-stage text-only capacity
     latency_s: float = 20.0  # seconds of paced load per level
     scaling_partitions: tuple[int, ...] = (1, 2, 4, 8)
@@ -47,8 +49,8 @@ class BenchSize:
     timeout_s: float = 300.0
 
 
-QUICK = BenchSize(light_events=400, passthrough_events=2000, inprocess_events=200, capacity_events=200,
-                  latency_s=5.0, scaling_partitions=(1, 8), speech_clips=1, timeout_s=180.0)
+QUICK = BenchSize(light_events=400, passthrough_events=2000, inprocess_events=200, heap_events=1000,
+                  capacity_events=200, latency_s=5.0, scaling_partitions=(1, 8), speech_clips=1, timeout_s=180.0)
 
 
 def _ratios(runs: list[light.StreamRun]) -> dict[str, Any]:
@@ -138,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     if "inprocess" in sections:
         uploads = text_uploads(load_sentences(args.shared_dir), size.inprocess_events + 50, "inproc")
         results["inprocess"] = inprocess.measure(harness_settings(), uploads)
+    if "heap" in sections:
+        results["heap"] = heap.side_by_side(size.heap_events, args.shared_dir)
     with tempfile.TemporaryDirectory(prefix="fides-bench-") as tmp:
         results |= run_stream_sections(sections, size, args.shared_dir, Path(tmp))
     if "asr" in sections:

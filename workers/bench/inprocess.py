@@ -68,7 +68,7 @@ async def _run(runtime: Runtime, specs: list[StageSpec], capture: Capture, input
     return dict(seconds)
 
 
-async def _run_one_hop(runtime: Runtime, specs: list[StageSpec], inputs: list[bytes], batch: int) -> float:
+async def run_one_hop(runtime: Runtime, specs: list[StageSpec], inputs: list[bytes], batch: int) -> float:
     hop = fuse("light", specs, runtime)
     sources = [SourceMessage(hop.source, 0, offset, b"k", value) for offset, value in enumerate(inputs)]
     started = time.process_time()
@@ -99,8 +99,8 @@ def measure(settings: Settings, uploads: list[dict[str, Any]], profile: bool = F
     result["events_per_cpu_s"] = 1000 / result["cpu_ms_per_event"]["total"]
     if not profiler:  # the same events as one fused hop in batches (FUSE_LIGHT_STAGES), on fresh cores
         runtime, specs, capture = build_chain(settings)
-        asyncio.run(_run_one_hop(runtime, specs, inputs[:50], settings.stage_batch_size))
-        one_hop = asyncio.run(_run_one_hop(runtime, specs, inputs[50:], settings.stage_batch_size))
+        asyncio.run(run_one_hop(runtime, specs, inputs[:50], settings.stage_batch_size))
+        one_hop = asyncio.run(run_one_hop(runtime, specs, inputs[50:], settings.stage_batch_size))
         result["one_hop_cpu_ms_per_event"] = 1000 * one_hop / n
     if profiler:
         result["top_functions"] = top_functions(profiler)

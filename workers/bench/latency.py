@@ -24,12 +24,10 @@ from workers.bench import harness
 from workers.bench.breakdown import decompose, median_parts
 from workers.bench.light import Launch, publish_creators, worker_launches
 from workers.bench.stats import LatencySummary, paced_send_times, steady_rate, summarize_latencies
-from workers.heap import worker_pauses
 from workers.runtime import Runtime
 from workers.settings import Settings
 
 LEVELS = (0.25, 0.50, 0.75)
-COMPARED_LEVEL = 0.50  # the level the target (p99 < 250 ms) is set at
 
 
 @dataclass(frozen=True)
@@ -121,14 +119,20 @@ async def _capacity(settings: Settings, watcher: harness.Watcher, uploads: list[
 
 async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacity_events: int,
                       duration_s: float, logs: Path) -> dict[str, Any]:
-    """Capacity of a worker running every stage, then latency at each load level, one warm worker; then,
-    side by side, the 50 % level on two fresh workers, one freezing its start-up heap and one not
-    (GC_FREEZE), and the capacity of one whose transcribe hop takes one upload at a time
-    (TRANSCRIBE_INFLIGHT=1)."""
+    """Capacity of a worker running every stage, then latency at each load level, one warm worker. First,
+    side by side, the capacity of a worker whose transcribe hop takes one upload at a time
+    (TRANSCRIBE_INFLIGHT=1): it runs before the measured worker, so a worker started later on the same
+    broker (which tends to be slower) is the one with the change."""
     await publish_creators(settings)
     watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic("content.enriched")).start()
     try:
-        async with _worker(settings, logs, "latency") as port:
+        one_at_a_time = settings.with_overrides(transcribe_inflight=1)
+        async with _worker(one_at_a_time, logs, "latency-inflight1"):
+            backlog = fresh_uploads(uploads, 0, capacity_events, "inflight1")
+            capacity_inflight1 = await _capacity(one_at_a_time, watcher, backlog)
+            print(f"  text-only capacity with TRANSCRIBE_INFLIGHT=1: {capacity_inflight1:.0f} uploads/s",
+                  file=sys.stderr)
+        async with _worker(settings, logs, "latency"):
             capacity = await _capacity(settings, watcher, uploads[:capacity_events])
             print(f"  text-only capacity, all stages, 1 process: {capacity:.0f} uploads/s", file=sys.stderr)
             levels, cursor = [], capacity_events
@@ -137,36 +141,11 @@ async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacit
                 batch = fresh_uploads(uploads, cursor, count, f"l{int(fraction * 100)}")
                 levels.append(await _level(settings, watcher, batch, fraction, capacity, duration_s))
                 cursor += count
-            pauses = await gc_pauses(port)
-        heaps = await _heap_side_by_side(settings, watcher, uploads, capacity, capacity_events, duration_s, logs)
-        one_at_a_time = settings.with_overrides(transcribe_inflight=1)
-        async with _worker(one_at_a_time, logs, "latency-inflight1"):
-            backlog = fresh_uploads(uploads, 0, capacity_events, "inflight1")
-            capacity_inflight1 = await _capacity(one_at_a_time, watcher, backlog)
-            print(f"  ... with TRANSCRIBE_INFLIGHT=1: {capacity_inflight1:.0f} uploads/s", file=sys.stderr)
     finally:
         await watcher.stop()
     return {"capacity_per_s": capacity, "capacity_events": capacity_events, "duration_s": duration_s,
-            "levels": [asdict(level) for level in levels], "gc_pauses": pauses,
-            "heap_side_by_side": heaps,
+            "levels": [asdict(level) for level in levels],
             "capacity_transcribe_inflight_1_per_s": capacity_inflight1}
-
-
-async def _heap_side_by_side(settings: Settings, watcher: harness.Watcher, uploads: list[dict[str, Any]],
-                             capacity: float, capacity_events: int, duration_s: float,
-                             logs: Path) -> dict[str, Any]:
-    """The compared level on two fresh workers with the same warm-up (a backlog at capacity), with and
-    without the start-up heap frozen, and each one's garbage-collector pauses."""
-    heaps = {}
-    for freeze in (True, False):
-        label, compared = f"GC_FREEZE={str(freeze).lower()}", settings.with_overrides(gc_freeze=freeze)
-        async with _worker(compared, logs, f"latency-gc-{label[10:]}") as port:
-            await _capacity(compared, watcher, fresh_uploads(uploads, 0, capacity_events, f"warm-{freeze}"))
-            count = int(capacity * COMPARED_LEVEL * duration_s) + 1
-            batch = fresh_uploads(uploads, capacity_events, count, f"gc-{freeze}")
-            level = await _level(compared, watcher, batch, COMPARED_LEVEL, capacity, duration_s)
-            heaps[label] = {"level": asdict(level), "gc_pauses": await gc_pauses(port)}
-    return heaps
 
 
 @contextlib.asynccontextmanager
@@ -180,11 +159,6 @@ async def _worker(settings: Settings, logs: Path, name: str) -> AsyncIterator[in
         yield port
     finally:
         harness.stop_processes([proc])
-
-
-async def gc_pauses(port: int) -> dict[str, dict[str, float]]:
-    """The worker's garbage-collector pauses per generation so far (``workers.heap.pause_summary``)."""
-    return await asyncio.to_thread(worker_pauses, port)
 
 
 def fresh_uploads(uploads: list[dict[str, Any]], start: int, count: int, tag: str) -> list[dict[str, Any]]:

@@ -46,23 +46,21 @@ def _latency(result: dict[str, Any]) -> list[str]:
     lines += ["", "Median ms per part (hop waits `wait:<stage>` vs stage work) at each load:", ""]
     lines += [f"- {lv['load_fraction']:.0%}: " + ", ".join(f"{k} {v:.1f}" for k, v in lv["median_parts_ms"].items())
               for lv in result["levels"]]
-    return lines + _heap_side_by_side(result)
+    return lines
 
 
-def _heap_side_by_side(result: dict[str, Any]) -> list[str]:
-    heaps = result.get("heap_side_by_side")
-    if not heaps:
-        return []
-    lines = ["", "Same run, two fresh workers with the same warm-up, then the same load "
-             f"({next(iter(heaps.values()))['level']['load_fraction']:.0%}), with and without the start-up heap "
-             "frozen; full (generation 2) collections from `fides_gc_pause_seconds`:", "",
-             "| worker | p50 ms | p95 ms | p99 ms | max ms | full collections | mean pause ms | pauses > 50 ms |",
-             "|---|---|---|---|---|---|---|---|"]
-    for label, heap in heaps.items():
-        lat, full = heap["level"]["latency"] or {}, heap["gc_pauses"].get("2", {})
-        lines.append(f"| {label} | {_fmt(lat.get('p50_ms'))} | {_fmt(lat.get('p95_ms'))} | {_fmt(lat.get('p99_ms'))} | "
-                     f"{_fmt(lat.get('max_ms'))} | {full.get('collections', 0):.0f} | {full.get('mean_ms', 0.0):.1f} | "
-                     f"{full.get('over_50ms', 0):.0f} |")
+def _heap(result: dict[str, Any]) -> list[str]:
+    events = next(iter(result.values()))["events"]
+    lines = [f"{events} text-only uploads through the fused light hop in-process (no broker), each variant in a "
+             "fresh process; pauses from a gc callback:", "",
+             "| variant | tracked objects at end | CPU ms / event | full collections | mean ms | max ms | "
+             "young collections (gen 0 + 1) total ms |", "|---|---|---|---|---|---|---|"]
+    for label, run in result.items():
+        gens = run["generations"]
+        young = gens["0"]["total_ms"] + gens["1"]["total_ms"]
+        lines.append(f"| {label} | {run['tracked_objects_end']:,} | {run['cpu_ms_per_event']:.3f} | "
+                     f"{gens['2']['collections']} | {gens['2']['mean_ms']:.1f} | {gens['2']['max_ms']:.1f} | "
+                     f"{young:.0f} |")
     return lines
 
 
@@ -99,6 +97,7 @@ def render(results: dict[str, Any]) -> str:
              f"Mode: {results['mode']}. Embedded broker (Tansu, in-memory). {results['notes']}", ""]
     sections = (("Light-stage path vs passthroughs", "light", _throughput), ("Ratios", "ratios", _ratios),
                 ("In-process CPU cost per event (no Kafka, no Faust)", "inprocess", _inprocess),
+                ("Garbage-collector pauses, start-up heap frozen or not (GC_FREEZE)", "heap", _heap),
                 ("End-to-end latency, text-only uploads", "latency", _latency),
                 ("Scaling (light path)", "scaling_speedups", _scaling),
                 ("Where the time goes per upload type (medians, ms)", "per_upload", _per_upload),
