@@ -119,19 +119,10 @@ async def _capacity(settings: Settings, watcher: harness.Watcher, uploads: list[
 
 async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacity_events: int,
                       duration_s: float, logs: Path) -> dict[str, Any]:
-    """Capacity of a worker running every stage, then latency at each load level, one warm worker. First,
-    side by side, the capacity of a worker whose transcribe hop takes one upload at a time
-    (TRANSCRIBE_INFLIGHT=1): it runs before the measured worker, so a worker started later on the same
-    broker (which tends to be slower) is the one with the change."""
+    """Capacity of a worker running every stage, then latency at each load level, one warm worker."""
     await publish_creators(settings)
     watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic("content.enriched")).start()
     try:
-        one_at_a_time = settings.with_overrides(transcribe_inflight=1)
-        async with _worker(one_at_a_time, logs, "latency-inflight1"):
-            backlog = fresh_uploads(uploads, 0, capacity_events, "inflight1")
-            capacity_inflight1 = await _capacity(one_at_a_time, watcher, backlog)
-            print(f"  text-only capacity with TRANSCRIBE_INFLIGHT=1: {capacity_inflight1:.0f} uploads/s",
-                  file=sys.stderr)
         async with _worker(settings, logs, "latency"):
             capacity = await _capacity(settings, watcher, uploads[:capacity_events])
             print(f"  text-only capacity, all stages, 1 process: {capacity:.0f} uploads/s", file=sys.stderr)
@@ -144,8 +135,19 @@ async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacit
     finally:
         await watcher.stop()
     return {"capacity_per_s": capacity, "capacity_events": capacity_events, "duration_s": duration_s,
-            "levels": [asdict(level) for level in levels],
-            "capacity_transcribe_inflight_1_per_s": capacity_inflight1}
+            "levels": [asdict(level) for level in levels]}
+
+
+async def measure_capacity(settings: Settings, uploads: list[dict[str, Any]], capacity_events: int,
+                           logs: Path) -> float:
+    """Only the capacity of a worker running every stage (for side-by-side configurations)."""
+    await publish_creators(settings)
+    watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic("content.enriched")).start()
+    try:
+        async with _worker(settings, logs, "capacity"):
+            return await _capacity(settings, watcher, uploads[:capacity_events])
+    finally:
+        await watcher.stop()
 
 
 @contextlib.asynccontextmanager

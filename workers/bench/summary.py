@@ -33,7 +33,8 @@ def _ratios(ratios: dict[str, Any]) -> list[str]:
 
 def _latency(result: dict[str, Any]) -> list[str]:
     lines = [f"Capacity (text-only uploads, all stages, 1 process): **{result['capacity_per_s']:.0f} uploads/s**"
-             + (f" (same run, `TRANSCRIBE_INFLIGHT=1`: {result['capacity_transcribe_inflight_1_per_s']:.0f})."
+             + (f" (same run, fresh broker, `TRANSCRIBE_INFLIGHT=1`: "
+                f"{result['capacity_transcribe_inflight_1_per_s']:.0f})."
                 if "capacity_transcribe_inflight_1_per_s" in result else "."),
              "", "| load | offered /s | received | p50 ms | p95 ms | p99 ms | max ms |",
              "|---|---|---|---|---|---|---|"]
