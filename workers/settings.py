@@ -91,8 +91,8 @@ class Settings:
         "STAGE_BATCH_WAIT_MS", 5, "Longest a light stage waits to fill a batch (added latency per hop).")
     gc_freeze: bool = _setting(
         "GC_FREEZE", True,
-        "Freeze the start-up heap out of garbage collection once the worker is built (full collections "
-        "then skip the models and lexicons: ~0.15 s shorter pauses).")
+        "Freeze the start-up heap out of garbage collection once the worker is built: full collections "
+        "then skip the models and lexicons (pause 137 -> 27 ms in the heap benchmark).")
     web_port: int = _setting("WEB_PORT", 6066, "Port of /metrics, /livez and /readyz.")
     web_host: str = _setting("WEB_HOST", "0.0.0.0", "Interface the web server binds.")  # noqa: S104
     lag_refresh_s: float = _setting("LAG_REFRESH_S", 10.0, "Seconds between consumer-lag gauge refreshes.")
