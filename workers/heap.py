@@ -20,6 +20,7 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 
 log = logging.getLogger("workers.heap")
+LONG_PAUSE_S = 0.05  # a fides_gc_pause_seconds bucket bound: pauses above it are counted apart
 
 
 def freeze_startup_heap() -> int:
@@ -43,9 +44,6 @@ def watch_pauses(observe: Callable[[int, float], None]) -> Callable[[str, dict[s
 
     gc.callbacks.append(on_collection)
     return on_collection
-
-
-LONG_PAUSE_S = 0.05  # a fides_gc_pause_seconds bucket bound: pauses above it are counted apart
 
 
 def pause_summary(exposition: str) -> dict[str, dict[str, float]]:

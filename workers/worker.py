@@ -54,6 +54,14 @@ def _light_flow(settings: Settings) -> dict[str, Any]:
             "batch_wait_s": settings.stage_batch_wait_ms / 1000}
 
 
+def _flow(stage: str, settings: Settings) -> dict[str, Any]:
+    """How many events an agent holds at once. The transcribe hop holds several uploads (its Whisper
+    calls are bounded by ASR_CONCURRENCY); table writers (registry) keep one: join/leave order matters."""
+    if stage in LIGHT_STAGES:
+        return _light_flow(settings)
+    return {"concurrency": settings.transcribe_inflight} if stage == "transcribe" else {}
+
+
 def build_worker(settings: Settings, runtime: Runtime | None = None) -> PipelineApp:
     """A ready-to-run Faust app for ``settings.stages`` with its cores loaded."""
     runtime = runtime or Runtime.create(settings)
@@ -66,11 +74,7 @@ def build_worker(settings: Settings, runtime: Runtime | None = None) -> Pipeline
         del specs["language"]  # its agent would read uploads.transcribed beside the hop: the hop replaces it
         pipeline.add_stage(hop, **_light_flow(settings))
     for stage, spec in specs.items():
-        # Table writers (registry) keep one instance: join/leave order matters. ASR is bounded separately.
-        flow = _light_flow(settings) if stage in LIGHT_STAGES else {}
-        if stage == "transcribe":
-            flow = {"concurrency": settings.transcribe_inflight}
-        pipeline.add_stage(spec, **flow)
+        pipeline.add_stage(spec, **_flow(stage, settings))
     transcribe_core, tag_core = runtime.cores.get("transcribe"), runtime.cores.get("tag")
     runtime.metrics.set_build_info(
         version=version(), backend=transcribe_core.backend.name if transcribe_core else "",

@@ -79,3 +79,39 @@ def test_a_reused_sound_is_transcribed_once(runtime, recorder, tmp_path):
     assert len(cache) == 1 and first["audio_sha256"] in cache
     hits = runtime.metrics.registry.get_sample_value("fides_transcript_cache_lookups_total", {"result": "hit"})
     assert hits == 1
+
+
+class CountingBackend:
+    """The real backend, counting its Whisper runs."""
+
+    def __init__(self, backend):
+        self.backend, self.calls = backend, 0
+        self.name, self.model, self.compute_type = backend.name, backend.model, backend.compute_type
+
+    def transcribe(self, audio, options):
+        self.calls += 1
+        return self.backend.transcribe(audio, options)
+
+
+@pytest.mark.slow
+def test_uploads_of_one_sound_held_at_once_share_one_whisper_run(runtime, recorder, tmp_path):
+    backend = CountingBackend(load_asr_backend(runtime.settings))
+    core_with(runtime, backend, tmp_path)
+    clip = resources.files("workers.samples").joinpath("audio", "en_cooking.flac")
+    uploads = []
+    for i in range(3):  # three uploads of one trending sound, in flight together (TRANSCRIBE_INFLIGHT)
+        shutil.copyfile(str(clip), tmp_path / f"{i}.flac")
+        uploads.append(new_upload(video_id=f"v{i}", creator_id="c", region="US",
+                                  audio_uri=(tmp_path / f"{i}.flac").as_uri()))
+    spec = stage_spec(runtime, {})
+
+    async def all_at_once():
+        await asyncio.gather(*(process_message(spec, runtime, SourceMessage(
+            "uploads.new", 0, i, u["video_id"].encode(), runtime.serde.encode("UploadEvent", u)))
+            for i, u in enumerate(uploads)))
+
+    asyncio.run(all_at_once())
+    transcripts = [e["transcript"] for e in recorder.records("uploads.transcribed")]
+    assert backend.calls == 1
+    assert sorted(t["cache_hit"] for t in transcripts) == [False, True, True]
+    assert len({t["text"] for t in transcripts}) == 1 and "cake" in transcripts[0]["text"].lower()

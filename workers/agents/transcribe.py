@@ -34,6 +34,9 @@ class TranscribeCore:
     concurrency: int = 1
     executor: ThreadPoolExecutor = field(init=False)
     semaphore: asyncio.Semaphore = field(init=False)
+    # sound (decoded-audio SHA-256) -> its transcript once done: uploads of one trending sound held at once
+    # (TRANSCRIBE_INFLIGHT) wait for the first one's Whisper run instead of each missing the cache
+    in_asr: dict[str, asyncio.Future[Transcript | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="asr")
@@ -68,9 +71,27 @@ async def transcribe_upload(
     except NoAudioStream:
         return Transcript(status="no_audio")  # a video without an audio track is a normal upload
     cached = cache.get(sha256) if cache is not None else None
+    if cached is None and sha256 in core.in_asr:
+        shared = await asyncio.shield(core.in_asr[sha256])  # None: that run failed, transcribe this one
+        cached = shared.to_record() if shared is not None else None
     if cached is not None:
         hit = Transcript.from_record(cached)
         return replace(hit, cache_hit=True, processing_ms=(time.perf_counter() - started) * 1000.0)
+    done: asyncio.Future[Transcript | None] = asyncio.get_running_loop().create_future()
+    core.in_asr[sha256] = done
+    transcript = None
+    try:
+        transcript = await _transcribe_fresh(samples, core, started)
+    finally:
+        del core.in_asr[sha256]
+        done.set_result(transcript)
+    if cache is not None and transcript.status in ("transcribed", "no_speech"):
+        cache[sha256] = transcript.to_record()
+    return transcript
+
+
+async def _transcribe_fresh(samples: Any, core: TranscribeCore, started: float) -> Transcript:
+    """Whisper on decoded samples within the time budget."""
     budget = core.options.time_budget_s
     deadline = time.monotonic() + budget
     try:
@@ -80,10 +101,7 @@ async def transcribe_upload(
         )
     except TimeoutError as exc:
         raise StageTimeout(f"transcription exceeded {budget:.0f} s") from exc
-    transcript = replace(transcript, processing_ms=(time.perf_counter() - started) * 1000.0)
-    if cache is not None and transcript.status in ("transcribed", "no_speech"):
-        cache[sha256] = transcript.to_record()
-    return transcript
+    return replace(transcript, processing_ms=(time.perf_counter() - started) * 1000.0)
 
 
 def stage_spec(runtime: Runtime, cache: MutableMapping[str, Any] | None) -> StageSpec:

@@ -151,14 +151,13 @@ async def measure_capacity(settings: Settings, uploads: list[dict[str, Any]], ca
 
 
 @contextlib.asynccontextmanager
-async def _worker(settings: Settings, logs: Path, name: str) -> AsyncIterator[int]:
-    """One ready worker running every stage; yields its web port."""
+async def _worker(settings: Settings, logs: Path, name: str) -> AsyncIterator[None]:
+    """One ready worker running every stage, stopped on exit."""
     launch: Launch = worker_launches(settings, harness.ALL_STAGES, 1)[0]
     proc = harness.start_process(*launch, logs / f"{settings.app_id}-{name}.log")
-    port = int(launch[1]["WEB_PORT"])
     try:
-        await harness.wait_ready([port], [proc], 300)
-        yield port
+        await harness.wait_ready([int(launch[1]["WEB_PORT"])], [proc], 300)
+        yield
     finally:
         harness.stop_processes([proc])
 
