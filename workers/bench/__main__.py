@@ -43,7 +43,7 @@ class BenchSize:
     passthrough_events: int = 20000  # backlog drained by each passthrough (they are ~20-100x faster)
     inprocess_events: int = 1000
     heap_events: int = 16000  # enough uploads for several full collections per variant
-    capacity_events: int = 1500  # backlog that measures the all-stage text-only capacity
+    capacity_events: int = 6000  # backlog that measures the all-stage text-only capacity (~10 s of drain)
     latency_s: float = 20.0  # seconds of paced load per level
     scaling_partitions: tuple[int, ...] = (1, 2, 4, 8)
     speech_clips: int = 3
