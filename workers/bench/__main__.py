@@ -87,7 +87,7 @@ def run_stream_sections(sections: set[str], size: BenchSize, shared: Path, scrat
     if "latency" in sections:
         with _broker(scratch, "capacity-inflight1") as bootstrap:  # the transcribe hop one upload at a time
             settings = harness.fresh_settings(bootstrap, scratch, 8, "inflight1").with_overrides(transcribe_inflight=1)
-            before = asyncio.run(latency.measure_capacity(settings, uploads, size.capacity_events, scratch / "logs"))
+            before = asyncio.run(latency.measure_capacity(settings, uploads[:size.capacity_events], scratch / "logs"))
             print(f"  text-only capacity with TRANSCRIBE_INFLIGHT=1: {before:.0f} uploads/s", file=sys.stderr)
         with _broker(scratch, "latency") as bootstrap:
             settings = harness.fresh_settings(bootstrap, scratch, 8, "latency")

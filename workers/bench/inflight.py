@@ -11,38 +11,14 @@ import argparse
 import asyncio
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from workers.bench import harness
 from workers.bench.events import load_sentences, text_uploads
-from workers.bench.latency import Uploads, fresh_uploads
-from workers.bench.light import publish_creators, worker_launches
-from workers.bench.stats import steady_rate
+from workers.bench.latency import fresh_uploads, measure_capacity
 from workers.broker import EmbeddedBroker, free_port
 from workers.settings import REPO_ROOT
 
 ORDER = (1, 8, 8, 1)  # ABBA: a drift of the shared machine hits both settings alike
-
-
-async def drain_rate(bootstrap: str, scratch: Path, inflight: int, stages: tuple[str, ...], out_topic: str,
-                     uploads: list[dict[str, Any]], tag: str) -> float:
-    """Steady rate at which one worker with ``inflight`` answers ``uploads`` sent all at once."""
-    settings = harness.fresh_settings(bootstrap, scratch, 8, tag).with_overrides(transcribe_inflight=inflight)
-    await publish_creators(settings)
-    watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic(out_topic)).start()
-    launch = worker_launches(settings, stages, 1)[0]
-    proc = harness.start_process(*launch, scratch / f"{tag}.log")
-    try:
-        await harness.wait_ready([int(launch[1]["WEB_PORT"])], [proc], 300)
-        source = Uploads(settings, fresh_uploads(uploads, 0, len(uploads), tag))
-        await harness.produce(settings.bootstrap_servers, settings.topic("uploads.new"),
-                              [source.next() for _ in uploads])
-        if not await watcher.wait_for_keys(set(source.sent_at), timeout_s=300):
-            raise RuntimeError(f"{tag}: the worker did not drain {len(uploads)} uploads within 300 s")
-        return steady_rate([r.timestamp_ms for r in watcher.records if r.key in source.sent_at])
-    finally:
-        await watcher.stop()
-        harness.stop_processes([proc])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,8 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     for run, inflight in enumerate(ORDER):
         with tempfile.TemporaryDirectory() as tmp, \
                 EmbeddedBroker(port=free_port(), log_path=Path(tmp) / "broker.log") as broker:
-            rate = asyncio.run(drain_rate(broker.bootstrap_servers, Path(tmp), inflight, stages, topic, uploads,
-                                          f"inflight-{run}"))
+            settings = harness.fresh_settings(broker.bootstrap_servers, Path(tmp), 8, f"inflight-{run}")
+            rate = asyncio.run(measure_capacity(settings.with_overrides(transcribe_inflight=inflight),
+                                                fresh_uploads(uploads, 0, len(uploads), f"inflight-{run}"),
+                                                Path(tmp), stages, topic))
         print(f"{args.stages}: TRANSCRIBE_INFLIGHT={inflight}: {rate:.0f} uploads/s", flush=True)
     return 0
 

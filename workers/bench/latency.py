@@ -120,46 +120,43 @@ async def _capacity(settings: Settings, watcher: harness.Watcher, uploads: list[
 async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacity_events: int,
                       duration_s: float, logs: Path) -> dict[str, Any]:
     """Capacity of a worker running every stage, then latency at each load level, one warm worker."""
-    await publish_creators(settings)
-    watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic("content.enriched")).start()
-    try:
-        async with _worker(settings, logs, "latency"):
-            capacity = await _capacity(settings, watcher, uploads[:capacity_events])
-            print(f"  text-only capacity, all stages, 1 process: {capacity:.0f} uploads/s", file=sys.stderr)
-            levels, cursor = [], capacity_events
-            for fraction in LEVELS:
-                count = int(capacity * fraction * duration_s) + 1
-                batch = fresh_uploads(uploads, cursor, count, f"l{int(fraction * 100)}")
-                levels.append(await _level(settings, watcher, batch, fraction, capacity, duration_s))
-                cursor += count
-    finally:
-        await watcher.stop()
+    async with watched_worker(settings, logs, "latency") as watcher:
+        capacity = await _capacity(settings, watcher, uploads[:capacity_events])
+        print(f"  text-only capacity, all stages, 1 process: {capacity:.0f} uploads/s", file=sys.stderr)
+        levels, cursor = [], capacity_events
+        for fraction in LEVELS:
+            count = int(capacity * fraction * duration_s) + 1
+            batch = fresh_uploads(uploads, cursor, count, f"l{int(fraction * 100)}")
+            levels.append(await _level(settings, watcher, batch, fraction, capacity, duration_s))
+            cursor += count
     return {"capacity_per_s": capacity, "capacity_events": capacity_events, "duration_s": duration_s,
             "levels": [asdict(level) for level in levels]}
 
 
-async def measure_capacity(settings: Settings, uploads: list[dict[str, Any]], capacity_events: int,
-                           logs: Path) -> float:
-    """Only the capacity of a worker running every stage (for side-by-side configurations)."""
-    await publish_creators(settings)
-    watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic("content.enriched")).start()
-    try:
-        async with _worker(settings, logs, "capacity"):
-            return await _capacity(settings, watcher, uploads[:capacity_events])
-    finally:
-        await watcher.stop()
+async def measure_capacity(settings: Settings, uploads: list[dict[str, Any]], logs: Path,
+                           stages: tuple[str, ...] = harness.ALL_STAGES,
+                           out_topic: str = "content.enriched") -> float:
+    """Only the drain capacity of one worker running ``stages``, read on ``out_topic`` (side by sides)."""
+    async with watched_worker(settings, logs, "capacity", stages, out_topic) as watcher:
+        return await _capacity(settings, watcher, uploads)
 
 
 @contextlib.asynccontextmanager
-async def _worker(settings: Settings, logs: Path, name: str) -> AsyncIterator[None]:
-    """One ready worker running every stage, stopped on exit."""
-    launch: Launch = worker_launches(settings, harness.ALL_STAGES, 1)[0]
+async def watched_worker(settings: Settings, logs: Path, name: str,
+                         stages: tuple[str, ...] = harness.ALL_STAGES,
+                         out_topic: str = "content.enriched") -> AsyncIterator[harness.Watcher]:
+    """Creators published, a watcher on ``out_topic`` and one ready worker running ``stages``; both
+    stopped on exit."""
+    await publish_creators(settings)
+    watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic(out_topic)).start()
+    launch: Launch = worker_launches(settings, stages, 1)[0]
     proc = harness.start_process(*launch, logs / f"{settings.app_id}-{name}.log")
     try:
         await harness.wait_ready([int(launch[1]["WEB_PORT"])], [proc], 300)
-        yield
+        yield watcher
     finally:
         harness.stop_processes([proc])
+        await watcher.stop()
 
 
 def fresh_uploads(uploads: list[dict[str, Any]], start: int, count: int, tag: str) -> list[dict[str, Any]]:
