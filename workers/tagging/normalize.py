@@ -24,6 +24,8 @@ def _fold_char(char: str) -> str:
 def normalize_text(text: str) -> str:
     """NFKC, casefold, straight apostrophes and Latin accents folded ("Depresión" -> "depresion")."""
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    if folded.isascii():
+        return folded  # nothing to fold; most captions and transcripts, and a per-character loop otherwise
     # Kana and Hangul are left alone: their NFD forms are not ASCII-led, so _fold_char keeps them.
     return "".join(_fold_char(c) if not c.isascii() else c for c in folded)
 
