@@ -66,7 +66,7 @@ async def drain(label: str, settings: Settings, inputs: list[tuple[bytes, bytes]
                 logs: Path, timeout_s: float, partitions: int) -> StreamRun:
     """Preload ``inputs``, start one process per launch (workers or a passthrough), time the drain."""
     bootstrap, target = settings.bootstrap_servers, settings.topic("content.enriched")
-    web_ports = [int(env["WEB_PORT"]) for argv, env in launches if argv[1] == "workers"]
+    web_ports = [int(env["WEB_PORT"]) for argv, env in launches if argv[1] in WORKER_MODULES]
     if not web_ports:  # passthroughs have no readiness endpoint: they start on a preloaded backlog
         await harness.produce(bootstrap, settings.topic("uploads.transcribed"), inputs)
     started = time.monotonic()
@@ -89,26 +89,34 @@ async def drain(label: str, settings: Settings, inputs: list[tuple[bytes, bytes]
                      1000 / cpu_ms if cpu_ms else None)
 
 
-def worker_launches(settings: Settings, stages: tuple[str, ...], processes: int) -> list[Launch]:
+WORKER_MODULES = ("workers", "workers.bench.floor_worker")  # processes with a readiness endpoint
+
+
+def worker_launches(settings: Settings, stages: tuple[str, ...], processes: int,
+                    module: str = "workers") -> list[Launch]:
     """Worker processes of one group running ``stages``, each with its own web port and data dir."""
     launches = []
     for i in range(processes):
         mine = settings.with_overrides(stages=stages, web_port=harness.free_port(),
                                        data_dir=Path(settings.data_dir) / f"w{i}")
         Path(mine.data_dir).parent.mkdir(parents=True, exist_ok=True)
-        launches.append((["-m", "workers", "worker"], harness.settings_env(mine)))
+        launches.append((["-m", module, "worker"], harness.settings_env(mine)))
     return launches
 
+
+# The light path with language and tag answered from a table (workers.bench.floor_worker).
+FLOOR_LABEL = "light path, language + tag cost nothing (floor)"
 
 # The light path as it ran before one-hop fusion and batched acks: the in-run "before" of the speedups.
 UNFUSED = {"fuse_light_stages": False, "stage_batch_size": 1}
 
 
 async def light_path(settings: Settings, inputs: list[tuple[bytes, bytes]], processes: int, logs: Path,
-                     timeout_s: float, partitions: int, label: str = "light path") -> StreamRun:
+                     timeout_s: float, partitions: int, label: str = "light path",
+                     module: str = "workers") -> StreamRun:
     """language + tag + route (+ registry) workers of one group draining the backlog."""
     await publish_creators(settings)
-    launches = worker_launches(settings, harness.LIGHT_STAGES, processes)
+    launches = worker_launches(settings, harness.LIGHT_STAGES, processes, module)
     return await drain(label, settings, inputs, launches, logs, timeout_s, partitions)
 
 
@@ -116,13 +124,15 @@ def passthrough_argv(kind: str, settings: Settings, topics: tuple[str, ...], par
     """argv of a reference passthrough over the physical names of ``topics``."""
     physical = ",".join(settings.topic(t) for t in topics)
     return ["-m", "workers.bench.passthrough", kind, "--bootstrap", settings.bootstrap_servers,
-            "--group", settings.app_id, "--topics", physical, "--partitions", str(partitions)]
+            "--group", settings.app_id, "--topics", physical, "--partitions", str(partitions),
+            "--datadir", str(settings.data_dir)]
 
 
 def run_side_by_side(bootstrap: str, scratch: Path, passthrough_inputs: Any, light_inputs: Any,
                      timeout_s: float, partitions: int = 8) -> list[StreamRun]:
     """aiokafka passthrough, bare Faust (1 hop, 1 hop batched, a 3-hop chain), then the light path as
-    configured and as it was (three hops, one event at a time); one process each.
+    configured, as it was (three hops, one event at a time) and with free language + tag cores (the
+    framework's floor); one process each.
 
     ``*_inputs(settings)`` return the encoded backlog for a run's fresh topics."""
     runs = []
@@ -135,8 +145,10 @@ def run_side_by_side(bootstrap: str, scratch: Path, passthrough_inputs: Any, lig
         launch = (passthrough_argv(kind, settings, topics, partitions), harness.settings_env(settings))
         runs.append(asyncio.run(drain(label, settings, passthrough_inputs(settings), [launch], scratch / "logs",
                                       timeout_s, partitions)))
-    for label, overrides in (("light path", {}), ("light path, 3 hops unbatched (before)", UNFUSED)):
+    for label, overrides, module in (("light path", {}, "workers"),
+                                     ("light path, 3 hops unbatched (before)", UNFUSED, "workers"),
+                                     (FLOOR_LABEL, {}, "workers.bench.floor_worker")):
         settings = harness.fresh_settings(bootstrap, scratch, partitions, "light").with_overrides(**overrides)
         runs.append(asyncio.run(light_path(settings, light_inputs(settings), 1, scratch / "logs", timeout_s,
-                                           partitions, label)))
+                                           partitions, label, module)))
     return runs

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 
@@ -35,14 +36,15 @@ async def aiokafka_passthrough(bootstrap: str, group: str, source: str, target: 
 BATCH = (256, 0.005)  # the light stages' defaults, STAGE_BATCH_SIZE and STAGE_BATCH_WAIT_MS
 
 
-def faust_passthrough_app(bootstrap: str, group: str, topics: list[str], partitions: int,
+def faust_passthrough_app(bootstrap: str, group: str, topics: list[str], partitions: int, datadir: str,
                           batched: bool = False) -> Any:
     """A Faust app with one raw-bytes forwarding agent per hop of ``topics``."""
     import faust
 
+    Path(datadir).parent.mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
     app = faust.App(group, broker=f"kafka://{bootstrap}", store="memory://", web_enabled=False,
                     consumer_auto_offset_reset="earliest", topic_disable_leader=True, producer_acks=-1,
-                    autodiscover=False)
+                    autodiscover=False, datadir=datadir)
     raw = {name: app.topic(name, key_serializer="raw", value_serializer="raw", partitions=partitions,
                            internal=False) for name in topics}
     for hop, (source, target) in enumerate(zip(topics, topics[1:], strict=False)):
@@ -69,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--group", required=True)
     parser.add_argument("--topics", required=True, help="comma-separated: source, [middle…,] target")
     parser.add_argument("--partitions", type=int, default=8)
+    parser.add_argument("--datadir", required=True, help="Faust's data directory (its parent is created)")
     args = parser.parse_args(argv)
     topics = args.topics.split(",")
     logging.basicConfig(level=logging.WARNING)
@@ -77,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from faust import Worker
 
-    app = faust_passthrough_app(args.bootstrap, args.group, topics, args.partitions, args.kind == "faust-batched")
+    app = faust_passthrough_app(args.bootstrap, args.group, topics, args.partitions, args.datadir,
+                                args.kind == "faust-batched")
     Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False, override_logging=False
            ).execute_from_commandline()
     return 0

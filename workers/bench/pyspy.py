@@ -1,9 +1,9 @@
 """Sample a light-stage worker under load with py-spy and rank where its time goes.
 
-``python -m workers.bench.pyspy [--events N] [--seconds S]``: embedded broker, one light-stage worker,
+``python -m workers.bench.pyspy [--events N] [--seconds S] [--floor]``: embedded broker, one light-stage worker,
 a backlog of text-only TranscriptEvents, then ``py-spy record --format raw`` on the worker while it
 drains. Prints the top frames by own time and by inclusive time (py-spy must be installed:
-``pip install py-spy``). Writes results/bench_pyspy.json.
+``pip install py-spy``). Writes results/bench_pyspy.json (``bench_pyspy_floor.json`` with ``--floor``).
 """
 
 from __future__ import annotations
@@ -46,12 +46,12 @@ def rank_frames(collapsed: Iterable[str], top: int = 20) -> dict[str, list[tuple
             for name, counter in (("self", own), ("inclusive", inclusive))}
 
 
-async def _profile(events: int, seconds: int, shared: Path, scratch: Path) -> list[str]:
+async def _profile(events: int, seconds: int, shared: Path, scratch: Path, module: str = "workers") -> list[str]:
     uploads = text_uploads(load_sentences(shared), events, "pyspy")
     with EmbeddedBroker(port=free_port(), log_path=scratch / "broker.log") as broker:
         settings = harness.fresh_settings(broker.bootstrap_servers, scratch, 8, "pyspy")
         await publish_creators(settings)
-        argv, env = worker_launches(settings, harness.LIGHT_STAGES, 1)[0]
+        argv, env = worker_launches(settings, harness.LIGHT_STAGES, 1, module)[0]
         proc = harness.start_process(argv, env, scratch / "worker.log")
         try:
             await harness.wait_ready([int(env["WEB_PORT"])], [proc], 300)
@@ -73,12 +73,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--shared-dir", type=Path, default=REPO_ROOT.parent / "shared")
     parser.add_argument("--results-dir", type=Path, default=REPO_ROOT / "results")
+    parser.add_argument("--floor", action="store_true",
+                        help="sample workers.bench.floor_worker (language and tag answered from a table)")
     args = parser.parse_args(argv)
+    module = "workers.bench.floor_worker" if args.floor else "workers"
     with tempfile.TemporaryDirectory(prefix="fides-pyspy-") as tmp:
         ranked: dict[str, Any] = rank_frames(asyncio.run(_profile(args.events, args.seconds, args.shared_dir,
-                                                                   Path(tmp))))
+                                                                   Path(tmp), module)))
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    (args.results_dir / "bench_pyspy.json").write_text(json.dumps(ranked, indent=2), "utf-8")
+    name = "bench_pyspy_floor.json" if args.floor else "bench_pyspy.json"
+    (args.results_dir / name).write_text(json.dumps(ranked, indent=2), "utf-8")
     for kind, rows in ranked.items():
         print(f"-- top frames by {kind} time")
         for frame, share in rows:
