@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import subprocess  # noqa: S404 - runs the ASR benchmark module with sys.executable, no shell
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from workers.bench import harness, heap, inprocess, latency, light, per_upload, 
 from workers.bench.events import load_sentences, text_uploads
 from workers.bench.stats import ratio
 from workers.bench.summary import describe_machine, render
-from workers.broker import EmbeddedBroker, free_port
 from workers.settings import REPO_ROOT
 
 RUN_NOTES = ("Light path = language + tag + route + registry in one worker process, as configured by default "
@@ -73,9 +71,8 @@ def _ratios(runs: list[light.StreamRun]) -> dict[str, Any]:
 
 
 def run_stream_sections(sections: set[str], size: BenchSize, shared: Path, scratch: Path) -> dict[str, Any]:
-    """Every broker-backed section, each on a fresh embedded broker: on a broker that had served earlier
-    workers a worker measured slower (text-only capacity 373 uploads/s after another worker, 474-539 when
-    not), which skewed side-by-side comparisons made in sequence."""
+    """Every broker-backed section; every drain, latency level and scaling cell on its own fresh embedded
+    broker (``harness.on_fresh_broker``: the broker slows down as it accumulates records)."""
     sentences = load_sentences(shared)
     uploads = text_uploads(sentences, max(size.passthrough_events, size.capacity_events * 4), "bench")
     out: dict[str, Any] = {}
@@ -84,40 +81,28 @@ def run_stream_sections(sections: set[str], size: BenchSize, shared: Path, scrat
         return lambda settings: light.encode_inputs(settings, uploads[:count])
 
     if "light" in sections:
-        with _broker(scratch, "light") as bootstrap:
-            runs = light.run_side_by_side(bootstrap, scratch, inputs(size.passthrough_events),
-                                          inputs(size.light_events), size.timeout_s)
+        runs = light.run_side_by_side(scratch, inputs(size.passthrough_events), inputs(size.light_events),
+                                      size.timeout_s)
         out["light"] = [r.to_dict() for r in runs]
         out["ratios"] = _ratios(runs)
     if "latency" in sections:
-        with _broker(scratch, "capacity-inflight1") as bootstrap:  # the transcribe hop one upload at a time
-            settings = harness.fresh_settings(bootstrap, scratch, 8, "inflight1").with_overrides(transcribe_inflight=1)
+        # the transcribe hop one upload at a time, for the side by side
+        with harness.on_fresh_broker(scratch, 8, "inflight1", transcribe_inflight=1) as settings:
             before = asyncio.run(latency.measure_capacity(settings, uploads[:size.capacity_events], scratch / "logs"))
             print(f"  text-only capacity with TRANSCRIBE_INFLIGHT=1: {before:.0f} uploads/s", file=sys.stderr)
-        with _broker(scratch, "latency") as bootstrap:
-            settings = harness.fresh_settings(bootstrap, scratch, 8, "latency")
-            out["latency"] = asyncio.run(latency.run_latency(settings, uploads, size.capacity_events,
-                                                             size.latency_s, scratch / "logs"))
+        out["latency"] = asyncio.run(latency.run_latency(scratch, uploads, size.capacity_events, size.latency_s,
+                                                         scratch / "logs"))
         out["latency"]["capacity_transcribe_inflight_1_per_s"] = before
     if "scaling" in sections:
-        with _broker(scratch, "scaling") as bootstrap:
-            runs = scaling.run_scaling(bootstrap, scratch, inputs(size.light_events), size.scaling_partitions,
-                                       (1, 2), size.timeout_s)
+        runs = scaling.run_scaling(scratch, inputs(size.light_events), size.scaling_partitions, (1, 2),
+                                   size.timeout_s)
         out["scaling"] = [r.to_dict() for r in runs]
         out["scaling_speedups"] = scaling.speedups(runs)
     if "per_upload" in sections:
-        with _broker(scratch, "per-upload") as bootstrap:
-            settings = harness.fresh_settings(bootstrap, scratch, 8, "perupload", media_root=scratch / "media")
+        with harness.on_fresh_broker(scratch, 8, "perupload", media_root=scratch / "media") as settings:
             plan = per_upload.stage_media(shared, scratch / "media", size.speech_clips)
             out["per_upload"] = asyncio.run(per_upload.run_per_upload(settings, plan, scratch / "logs"))
     return out
-
-
-@contextlib.contextmanager
-def _broker(scratch: Path, name: str) -> Iterator[str]:
-    """A fresh embedded broker for one section; yields its bootstrap address."""
-    with EmbeddedBroker(port=free_port(), log_path=scratch / f"broker-{name}.log") as broker:
-        yield broker.bootstrap_servers
 
 
 def asr_summary(results_dir: Path, quick: bool, allow_run: bool) -> dict[str, Any] | None:

@@ -15,7 +15,6 @@ from pathlib import Path
 from workers.bench import harness
 from workers.bench.events import load_sentences, text_uploads
 from workers.bench.latency import fresh_uploads, measure_capacity
-from workers.broker import EmbeddedBroker, free_port
 from workers.settings import REPO_ROOT
 
 ORDER = (1, 8, 8, 1)  # ABBA: a drift of the shared machine hits both settings alike
@@ -33,9 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     uploads = text_uploads(load_sentences(args.shared_dir), args.uploads, "inflight")
     for run, inflight in enumerate(ORDER):
         with tempfile.TemporaryDirectory() as tmp, \
-                EmbeddedBroker(port=free_port(), log_path=Path(tmp) / "broker.log") as broker:
-            settings = harness.fresh_settings(broker.bootstrap_servers, Path(tmp), 8, f"inflight-{run}")
-            rate = asyncio.run(measure_capacity(settings.with_overrides(transcribe_inflight=inflight),
+                harness.on_fresh_broker(Path(tmp), 8, f"inflight-{run}", transcribe_inflight=inflight) as settings:
+            rate = asyncio.run(measure_capacity(settings,
                                                 fresh_uploads(uploads, 0, len(uploads), f"inflight-{run}"),
                                                 Path(tmp), stages, topic))
         print(f"{args.stages}: TRANSCRIBE_INFLIGHT={inflight}: {rate:.0f} uploads/s", flush=True)

@@ -117,18 +117,22 @@ async def _capacity(settings: Settings, watcher: harness.Watcher, uploads: list[
     return steady_rate([r.timestamp_ms for r in watcher.records if r.key in keys])
 
 
-async def run_latency(settings: Settings, uploads: list[dict[str, Any]], capacity_events: int,
-                      duration_s: float, logs: Path) -> dict[str, Any]:
-    """Capacity of a worker running every stage, then latency at each load level, one warm worker."""
-    async with watched_worker(settings, logs, "latency") as watcher:
-        capacity = await _capacity(settings, watcher, uploads[:capacity_events])
-        print(f"  text-only capacity, all stages, 1 process: {capacity:.0f} uploads/s", file=sys.stderr)
-        levels, cursor = [], capacity_events
-        for fraction in LEVELS:
-            count = int(capacity * fraction * duration_s) + 1
-            batch = fresh_uploads(uploads, cursor, count, f"l{int(fraction * 100)}")
-            levels.append(await _level(settings, watcher, batch, fraction, capacity, duration_s))
-            cursor += count
+async def run_latency(scratch: Path, uploads: list[dict[str, Any]], capacity_events: int, duration_s: float,
+                      logs: Path) -> dict[str, Any]:
+    """Capacity of a worker running every stage, then latency at each load level; the capacity drain and
+    every level each on a fresh broker with a fresh worker (see ``harness.on_fresh_broker``)."""
+    with harness.on_fresh_broker(scratch, 8, "latency-capacity") as settings:
+        async with watched_worker(settings, logs, "capacity") as watcher:
+            capacity = await _capacity(settings, watcher, uploads[:capacity_events])
+    print(f"  text-only capacity, all stages, 1 process: {capacity:.0f} uploads/s", file=sys.stderr)
+    levels, cursor = [], capacity_events
+    for fraction in LEVELS:
+        count = int(capacity * fraction * duration_s) + 1
+        batch = fresh_uploads(uploads, cursor, count, f"l{int(fraction * 100)}")
+        with harness.on_fresh_broker(scratch, 8, f"latency-{int(fraction * 100)}") as settings:
+            async with watched_worker(settings, logs, f"latency-{int(fraction * 100)}") as watcher:
+                levels.append(await _level(settings, watcher, batch, fraction, capacity, duration_s))
+        cursor += count
     return {"capacity_per_s": capacity, "capacity_events": capacity_events, "duration_s": duration_s,
             "levels": [asdict(level) for level in levels]}
 

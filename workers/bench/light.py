@@ -128,11 +128,11 @@ def passthrough_argv(kind: str, settings: Settings, topics: tuple[str, ...], par
             "--datadir", str(settings.data_dir)]
 
 
-def run_side_by_side(bootstrap: str, scratch: Path, passthrough_inputs: Any, light_inputs: Any,
-                     timeout_s: float, partitions: int = 8) -> list[StreamRun]:
+def run_side_by_side(scratch: Path, passthrough_inputs: Any, light_inputs: Any, timeout_s: float,
+                     partitions: int = 8) -> list[StreamRun]:
     """aiokafka passthrough, bare Faust (1 hop, 1 hop batched, a 3-hop chain), then the light path as
     configured, as it was (three hops, one event at a time) and with free language + tag cores (the
-    framework's floor); one process each.
+    framework's floor); one process each, each on its own fresh broker.
 
     ``*_inputs(settings)`` return the encoded backlog for a run's fresh topics."""
     runs = []
@@ -141,14 +141,14 @@ def run_side_by_side(bootstrap: str, scratch: Path, passthrough_inputs: Any, lig
                                 ("bare Faust passthrough (1 hop, take_events batches)", "faust-batched",
                                  FAUST_CHAIN[::3]),
                                 ("bare Faust chain (3 hops)", "faust", FAUST_CHAIN)):
-        settings = harness.fresh_settings(bootstrap, scratch, partitions, kind)
-        launch = (passthrough_argv(kind, settings, topics, partitions), harness.settings_env(settings))
-        runs.append(asyncio.run(drain(label, settings, passthrough_inputs(settings), [launch], scratch / "logs",
-                                      timeout_s, partitions)))
+        with harness.on_fresh_broker(scratch, partitions, kind) as settings:
+            launch = (passthrough_argv(kind, settings, topics, partitions), harness.settings_env(settings))
+            runs.append(asyncio.run(drain(label, settings, passthrough_inputs(settings), [launch],
+                                          scratch / "logs", timeout_s, partitions)))
     for label, overrides, module in (("light path", {}, "workers"),
                                      ("light path, 3 hops unbatched (before)", UNFUSED, "workers"),
                                      (FLOOR_LABEL, {}, "workers.bench.floor_worker")):
-        settings = harness.fresh_settings(bootstrap, scratch, partitions, "light").with_overrides(**overrides)
-        runs.append(asyncio.run(light_path(settings, light_inputs(settings), 1, scratch / "logs", timeout_s,
-                                           partitions, label, module)))
+        with harness.on_fresh_broker(scratch, partitions, "light", **overrides) as settings:
+            runs.append(asyncio.run(light_path(settings, light_inputs(settings), 1, scratch / "logs", timeout_s,
+                                               partitions, label, module)))
     return runs

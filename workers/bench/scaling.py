@@ -20,16 +20,17 @@ from workers.settings import Settings
 Inputs = Callable[[Settings], list[tuple[bytes, bytes]]]
 
 
-def run_scaling(bootstrap: str, scratch: Path, inputs_for: Inputs, partitions: Sequence[int],
-                processes: Sequence[int], timeout_s: float) -> list[StreamRun]:
-    """One drained backlog per (processes, partitions) cell."""
+def run_scaling(scratch: Path, inputs_for: Inputs, partitions: Sequence[int], processes: Sequence[int],
+                timeout_s: float) -> list[StreamRun]:
+    """One drained backlog per (processes, partitions) cell, each cell on its own fresh broker (on a shared
+    one, every later cell — all the 2-process ones — ran against a broker slowed by the earlier cells' records)."""
     runs = []
     for count in processes:
         for parts in partitions:
-            settings = harness.fresh_settings(bootstrap, scratch, parts, f"s{count}x{parts}")
             label = f"light path, {count} process{'es' if count > 1 else ''}, {parts} partition{'s' * (parts > 1)}"
-            runs.append(asyncio.run(light_path(settings, inputs_for(settings), count, scratch / "logs",
-                                               timeout_s, parts, label)))
+            with harness.on_fresh_broker(scratch, parts, f"s{count}x{parts}") as settings:
+                runs.append(asyncio.run(light_path(settings, inputs_for(settings), count, scratch / "logs",
+                                                   timeout_s, parts, label)))
     return runs
 
 
