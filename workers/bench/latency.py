@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess  # noqa: S404 - only for the Popen type of our own worker process
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -39,6 +40,7 @@ class LatencyLevel:
     sent: int
     received: int
     latency: LatencySummary | None
+    worker_cpu_ms_per_upload: float  # the worker's CPU from the first send to the last output, per upload
     median_parts_ms: dict[str, float]  # where the time goes: hop waits and stage work (see breakdown)
 
 
@@ -84,19 +86,21 @@ def latencies_ms(records: list[harness.Record], sent_at: dict[bytes, int]) -> li
     return [float(r.timestamp_ms - sent_at[r.key]) for r in records if r.key in sent_at]
 
 
-async def _level(settings: Settings, watcher: harness.Watcher, uploads: list[dict[str, Any]],
+async def _level(settings: Settings, worker: WatchedWorker, uploads: list[dict[str, Any]],
                  fraction: float, capacity: float, duration_s: float) -> LatencyLevel:
-    source = Uploads(settings, uploads)
+    source, watcher = Uploads(settings, uploads), worker.watcher
     rate = capacity * fraction
+    cpu_before = harness.cpu_seconds(worker.process)
     sent = await paced(settings.bootstrap_servers, settings.topic("uploads.new"), source, rate, duration_s)
     await watcher.wait_for_keys(set(source.sent_at), timeout_s=60)
+    cpu_ms = 1000 * (harness.cpu_seconds(worker.process) - cpu_before) / max(sent, 1)
     values = latencies_ms(watcher.records, source.sent_at)
     summary = summarize_latencies(values) if values else None
     parts = median_parts(decompose(decoded, r.timestamp_ms) for r, decoded in decode_outputs(
         settings, [r for r in watcher.records if r.key in source.sent_at]))
     print(f"  latency at {fraction:.0%} ({rate:.1f}/s): {len(values)}/{sent} p99 "
-          f"{summary.p99_ms if summary else float('nan'):.0f} ms", file=sys.stderr)
-    return LatencyLevel(fraction, rate, sent, len(values), summary, parts)
+          f"{summary.p99_ms if summary else float('nan'):.0f} ms, worker {cpu_ms:.2f} CPU ms/upload", file=sys.stderr)
+    return LatencyLevel(fraction, rate, sent, len(values), summary, cpu_ms, parts)
 
 
 def decode_outputs(settings: Settings, records: list[harness.Record]) -> list[tuple[harness.Record, dict[str, Any]]]:
@@ -106,15 +110,18 @@ def decode_outputs(settings: Settings, records: list[harness.Record]) -> list[tu
     return [(r, runtime.serde.decode(schema, r.value)) for r in records]
 
 
-async def _capacity(settings: Settings, watcher: harness.Watcher, uploads: list[dict[str, Any]]) -> float:
-    """Steady output rate while the worker drains ``uploads`` sent all at once."""
-    source = Uploads(settings, uploads)
+async def _capacity(settings: Settings, worker: WatchedWorker, uploads: list[dict[str, Any]]) -> tuple[float, float]:
+    """Steady output rate while the worker drains ``uploads`` sent all at once, and the worker's CPU ms
+    per upload over the drain."""
+    source, watcher = Uploads(settings, uploads), worker.watcher
+    cpu_before = harness.cpu_seconds(worker.process)
     await harness.produce(settings.bootstrap_servers, settings.topic("uploads.new"),
                           [source.next() for _ in uploads])
     if not await watcher.wait_for_keys(set(source.sent_at), timeout_s=300):
         raise RuntimeError("the worker did not drain the capacity backlog within 300 s")
+    cpu_ms = 1000 * (harness.cpu_seconds(worker.process) - cpu_before) / len(uploads)
     keys = set(source.sent_at)
-    return steady_rate([r.timestamp_ms for r in watcher.records if r.key in keys])
+    return steady_rate([r.timestamp_ms for r in watcher.records if r.key in keys]), cpu_ms
 
 
 async def run_latency(scratch: Path, uploads: list[dict[str, Any]], capacity_events: int, duration_s: float,
@@ -122,33 +129,42 @@ async def run_latency(scratch: Path, uploads: list[dict[str, Any]], capacity_eve
     """Capacity of a worker running every stage, then latency at each load level; the capacity drain and
     every level each on a fresh broker with a fresh worker (see ``harness.on_fresh_broker``)."""
     with harness.on_fresh_broker(scratch, 8, "latency-capacity") as settings:
-        async with watched_worker(settings, logs, "capacity") as watcher:
-            capacity = await _capacity(settings, watcher, uploads[:capacity_events])
-    print(f"  text-only capacity, all stages, 1 process: {capacity:.0f} uploads/s", file=sys.stderr)
+        async with watched_worker(settings, logs, "capacity") as worker:
+            capacity, drain_cpu_ms = await _capacity(settings, worker, uploads[:capacity_events])
+    print(f"  text-only capacity, all stages, 1 process: {capacity:.0f} uploads/s, worker {drain_cpu_ms:.2f} CPU "
+          "ms/upload", file=sys.stderr)
     levels, cursor = [], capacity_events
     for fraction in LEVELS:
         count = int(capacity * fraction * duration_s) + 1
         batch = fresh_uploads(uploads, cursor, count, f"l{int(fraction * 100)}")
         with harness.on_fresh_broker(scratch, 8, f"latency-{int(fraction * 100)}") as settings:
-            async with watched_worker(settings, logs, f"latency-{int(fraction * 100)}") as watcher:
-                levels.append(await _level(settings, watcher, batch, fraction, capacity, duration_s))
+            async with watched_worker(settings, logs, f"latency-{int(fraction * 100)}") as worker:
+                levels.append(await _level(settings, worker, batch, fraction, capacity, duration_s))
         cursor += count
-    return {"capacity_per_s": capacity, "capacity_events": capacity_events, "duration_s": duration_s,
-            "levels": [asdict(level) for level in levels]}
+    return {"capacity_per_s": capacity, "capacity_worker_cpu_ms_per_upload": drain_cpu_ms,
+            "capacity_events": capacity_events, "duration_s": duration_s, "levels": [asdict(level) for level in levels]}
 
 
 async def measure_capacity(settings: Settings, uploads: list[dict[str, Any]], logs: Path,
                            stages: tuple[str, ...] = harness.ALL_STAGES,
                            out_topic: str = "content.enriched") -> float:
     """Only the drain capacity of one worker running ``stages``, read on ``out_topic`` (side by sides)."""
-    async with watched_worker(settings, logs, "capacity", stages, out_topic) as watcher:
-        return await _capacity(settings, watcher, uploads)
+    async with watched_worker(settings, logs, "capacity", stages, out_topic) as worker:
+        return (await _capacity(settings, worker, uploads))[0]
+
+
+@dataclass(frozen=True)
+class WatchedWorker:
+    """One ready worker process and a watcher on its output topic."""
+
+    process: subprocess.Popen[bytes]
+    watcher: harness.Watcher
 
 
 @contextlib.asynccontextmanager
 async def watched_worker(settings: Settings, logs: Path, name: str,
                          stages: tuple[str, ...] = harness.ALL_STAGES,
-                         out_topic: str = "content.enriched") -> AsyncIterator[harness.Watcher]:
+                         out_topic: str = "content.enriched") -> AsyncIterator[WatchedWorker]:
     """Creators published, a watcher on ``out_topic`` and one ready worker running ``stages``; both
     stopped on exit."""
     await publish_creators(settings)
@@ -157,7 +173,7 @@ async def watched_worker(settings: Settings, logs: Path, name: str,
     proc = harness.start_process(*launch, logs / f"{settings.app_id}-{name}.log")
     try:
         await harness.wait_ready([int(launch[1]["WEB_PORT"])], [proc], 300)
-        yield watcher
+        yield WatchedWorker(proc, watcher)
     finally:
         harness.stop_processes([proc])
         await watcher.stop()

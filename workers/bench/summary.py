@@ -32,18 +32,23 @@ def _ratios(ratios: dict[str, Any]) -> list[str]:
 
 
 def _latency(result: dict[str, Any]) -> list[str]:
+    drain_cpu = result.get("capacity_worker_cpu_ms_per_upload")
     lines = [f"Capacity (text-only uploads, all stages, 1 process): **{result['capacity_per_s']:.0f} uploads/s**"
+             + (f", worker {drain_cpu:.2f} CPU ms per upload over the drain" if drain_cpu else "")
              + (f" (same run, fresh broker, `TRANSCRIBE_INFLIGHT=1`: "
                 f"{result['capacity_transcribe_inflight_1_per_s']:.0f})."
                 if "capacity_transcribe_inflight_1_per_s" in result else "."),
-             "", "| load | offered /s | received | p50 ms | p95 ms | p99 ms | max ms |",
-             "|---|---|---|---|---|---|---|"]
+             "", "| load | offered /s | received | p50 ms | p95 ms | p99 ms | max ms | worker CPU ms / upload |",
+             "|---|---|---|---|---|---|---|---|"]
     for level in result["levels"]:
         lat = level["latency"] or {}
         lines.append(f"| {level['load_fraction']:.0%} | {level['offered_per_s']:.1f} | "
                      f"{level['received']}/{level['sent']} | "
                      f"{_fmt(lat.get('p50_ms'))} | {_fmt(lat.get('p95_ms'))} | {_fmt(lat.get('p99_ms'))} | "
-                     f"{_fmt(lat.get('max_ms'))} |")
+                     f"{_fmt(lat.get('max_ms'))} | {_fmt(level.get('worker_cpu_ms_per_upload'), 2)} |")
+    lines += ["", "Worker CPU per upload is the worker's CPU from the first send to the last output over the uploads "
+              "sent: paced, fetches and batches are small and the worker's fixed costs (fetch loops, commits, "
+              "timers) are shared by fewer uploads than in the drain that measured the capacity."]
     lines += ["", "Median ms per part (hop waits `wait:<stage>` vs stage work) at each load:", ""]
     lines += [f"- {lv['load_fraction']:.0%}: " + ", ".join(f"{k} {v:.1f}" for k, v in lv["median_parts_ms"].items())
               for lv in result["levels"]]
