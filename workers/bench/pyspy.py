@@ -22,7 +22,6 @@ from typing import Any
 from workers.bench import harness
 from workers.bench.events import load_sentences, text_uploads
 from workers.bench.light import encode_inputs, publish_creators, worker_launches
-from workers.broker import EmbeddedBroker, free_port
 from workers.settings import REPO_ROOT
 
 
@@ -48,8 +47,7 @@ def rank_frames(collapsed: Iterable[str], top: int = 20) -> dict[str, list[tuple
 
 async def _profile(events: int, seconds: int, shared: Path, scratch: Path, module: str = "workers") -> list[str]:
     uploads = text_uploads(load_sentences(shared), events, "pyspy")
-    with EmbeddedBroker(port=free_port(), log_path=scratch / "broker.log") as broker:
-        settings = harness.fresh_settings(broker.bootstrap_servers, scratch, 8, "pyspy")
+    with harness.on_fresh_broker(scratch, 8, "pyspy") as settings:
         await publish_creators(settings)
         argv, env = worker_launches(settings, harness.LIGHT_STAGES, 1, module)[0]
         proc = harness.start_process(argv, env, scratch / "worker.log")

@@ -16,11 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from workers.broker import EmbeddedBroker, free_port
-from workers.heap import worker_exposition, worker_pauses
-from workers.reliability.delivery import DeliveryCount, count_delivery, read_outputs
+from workers.heap import worker_pauses
+from workers.reliability.delivery import DeliveryCount, count_delivery, end_offsets, read_outputs
 from workers.reliability.env import LIGHT_STAGES, ScenarioEnv
 from workers.reliability.processes import WorkerProcess
 from workers.reliability.report import table, write_result
@@ -67,26 +65,12 @@ def _sample_until(
 ) -> list[RssSample]:
     samples: list[RssSample] = []
     while time.monotonic() - started < timeout_s and worker.proc.poll() is None:
-        done = answered(worker, env.output)
+        done = end_offsets(env.settings, env.output)
         samples.append(RssSample(round(time.monotonic() - started, 1), done, round((worker.rss_bytes() or 0) / MB, 1)))
         if done >= events:
             break
         time.sleep(every_s)
     return samples
-
-
-def answered(worker: WorkerProcess, topic: str) -> int:
-    """Outputs the worker wrote to ``topic`` and the broker acknowledged (its fides_events_out_total).
-
-    Not the topic's end offset: the embedded broker's ListOffsets under-reports it after batched
-    produces, and the soak would wait for its timeout."""
-    try:
-        text = worker_exposition(worker.settings.web_port)
-    except OSError:
-        return 0
-    return int(sum(sample.value for family in text_string_to_metric_families(text)
-                   if family.name == "fides_events_out" for sample in family.samples
-                   if sample.name == "fides_events_out_total" and sample.labels.get("topic") == topic))
 
 
 def run_soak(events: int, work_dir: Path, timeout_s: float, every_s: float = 5.0) -> SoakResult:
