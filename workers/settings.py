@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# topics.yaml and schemas/ ship inside the package (links to the top-level copies in a checkout).
+CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 ALL_STAGES = ("transcribe", "language", "tag", "route", "registry")
 SECRET_MASK = "********"  # noqa: S105 - the mask, not a secret
 
@@ -45,7 +47,7 @@ class Settings:
     schema_registry_url: str = _setting(
         "SCHEMA_REGISTRY_URL", "", "Confluent Schema Registry URL; empty = committed ids in schemas/ids.json.")
     contracts_dir: Path = _setting(
-        "CONTRACTS_DIR", REPO_ROOT, "Directory holding topics.yaml and schemas/.")
+        "CONTRACTS_DIR", CONTRACTS_DIR, "Directory holding topics.yaml and schemas/.")
 
     # -- delivery / failover ------------------------------------------------------------------------
     processing_guarantee: str = _setting(
@@ -255,7 +257,7 @@ def settings_table_markdown() -> str:
         default = f.default
         if isinstance(default, tuple):
             default = ",".join(default)
-        shown = "(repository root)" if f.name == "contracts_dir" else \
+        shown = "(the package's own copy)" if f.name == "contracts_dir" else \
             "(unset)" if default in ("", None) else f"`{default}`"
         rows.append(f"| `{f.metadata['env']}` | {shown} | {f.metadata['doc']} |")
     return "\n".join(rows)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from workers.broker import EmbeddedBroker, free_port
-from workers.reliability.processes import WorkerProcess
+from reliability.processes import WorkerProcess
 from workers.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

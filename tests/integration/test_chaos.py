@@ -1,7 +1,7 @@
 """Chaos on a real broker, each bounded in events and time: nothing lost, no input with two answers.
 
 Failover and replay bounds follow from SESSION_TIMEOUT_S / COMMIT_INTERVAL_S; the measured numbers are in
-results/reliability_faults.md (``python -m workers.reliability.faults``).
+results/reliability_faults.md (``python -m reliability.faults``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from workers.broker import EmbeddedBroker, free_port
-from workers.reliability.env import LIGHT_STAGES, ScenarioEnv
-from workers.reliability.scenarios import (
+from reliability.env import LIGHT_STAGES, ScenarioEnv
+from reliability.scenarios import (
     FaultResult,
     ScenarioOptions,
     broker_unreachable,

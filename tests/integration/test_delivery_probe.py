@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable
 
 from tests.integration.helpers import create_topics
-from workers.bench.harness import produce
-from workers.reliability.delivery import end_offsets, wait_for_count
+from bench.harness import produce
+from reliability.delivery import end_offsets, wait_for_count
 from workers.settings import Settings
 
 

@@ -1,7 +1,7 @@
 """The optional learned second signal: sentence embedding -> softmax head over a few mental-health topics.
 
 The head is a multinomial logistic regression on all-MiniLM-L6-v2 embeddings (``encoder.py``), trained by
-``python -m workers.tagging.train_head`` on the dev split of the Reddit evaluation set (RMHD, Low et al.
+``python -m eval.tagging.train_head`` on the dev split of the Reddit evaluation set (RMHD, Low et al.
 2020, Apache-2.0 via construct-tracker); only its weights (``learned_head.json``, ~30 kB) live in the repo.
 ``core.tag`` uses it to veto a keyword topic it finds unlikely, to confirm a topic that only has weak
 keyword evidence and, on long texts only, to add a topic it rates very likely that no term matched (that

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workers.bench.asr import choose_default, compare, run_worker, summarize
-from workers.bench.clips import SpeechClip, build_stream, music, pick_clips, silence, wav_bytes
-from workers.bench.worker import WorkerSpec
+from bench.asr import choose_default, compare, run_worker, summarize
+from bench.clips import SpeechClip, build_stream, music, pick_clips, silence, wav_bytes
+from bench.worker import WorkerSpec
 
 
 def _clip(cid: str, lang: str, path: Path, transcript: str = "one two three four") -> SpeechClip:

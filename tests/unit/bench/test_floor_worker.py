@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workers.bench import floor_worker, light
-from workers.bench.__main__ import PASSTHROUGHS, _ratios
+from bench import floor_worker, light
+from bench.__main__ import PASSTHROUGHS, _ratios
 from workers.language.detector import LanguageDetector
 from workers.language.types import LanguageEvidence
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from workers.bench.heap import measure
+from bench.heap import measure
 
 
 def test_freezing_leaves_only_the_run_s_objects_tracked(shared_dir: Path) -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from workers.bench.breakdown import decompose, median_parts, share_of_total
-from workers.bench.capacity import (
+from bench.breakdown import decompose, median_parts, share_of_total
+from bench.capacity import (
     Costs,
     Deployment,
     Workload,
@@ -16,7 +16,7 @@ from workers.bench.capacity import (
     per_upload_cpu_ms,
     plan,
 )
-from workers.bench.stats import paced_send_times, percentile, ratio, steady_rate, summarize_latencies
+from bench.stats import paced_send_times, percentile, ratio, steady_rate, summarize_latencies
 
 
 def test_percentile_interpolates_between_ranks_like_numpy() -> None:
@@ -127,7 +127,7 @@ def test_per_upload_costs_order() -> None:
 
 
 def test_rank_frames_self_and_inclusive_shares() -> None:
-    from workers.bench.pyspy import rank_frames
+    from bench.pyspy import rank_frames
 
     collapsed = ["main;run;tag 6", "main;run;language 3", "main;idle 1", "garbage line"]
     ranked = rank_frames(collapsed)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from workers.tagging import TagOptions, load_taxonomy
-from workers.tagging.eval_data import reddit_examples, sib_examples, split_of
-from workers.tagging.evaluate import evaluate_reddit, evaluate_sib
+from eval.tagging.eval_data import reddit_examples, sib_examples, split_of
+from eval.tagging.evaluate import evaluate_reddit, evaluate_sib
 
 
 def test_split_is_deterministic():
