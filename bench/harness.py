@@ -29,9 +29,10 @@ from kafka.admin import NewTopic
 from workers.broker import EmbeddedBroker, free_port
 from workers.runtime import Runtime
 from workers.settings import REPO_ROOT, Settings
+from workers.stages import LIGHT_GROUP, STAGE_IDS
 
-LIGHT_STAGES = ("language", "tag", "route", "registry")
-ALL_STAGES = ("transcribe", *LIGHT_STAGES)
+LIGHT_STAGES = LIGHT_GROUP
+ALL_STAGES = STAGE_IDS
 
 
 @dataclass(frozen=True)

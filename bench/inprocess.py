@@ -24,8 +24,9 @@ from workers.cores import load_cores
 from workers.runtime import Runtime
 from workers.settings import REPO_ROOT, Settings
 from workers.stage import SourceMessage, StageSpec, fuse, process_batch, process_message
+from workers.stages import BY_ID, LIGHT_HOP, StageTables
 
-CHAIN = ("language", "tag", "route")
+CHAIN = LIGHT_HOP
 
 
 class Capture:
@@ -46,14 +47,10 @@ class Capture:
 
 def build_chain(settings: Settings) -> tuple[Runtime, list[StageSpec], Capture]:
     """Runtime with the light cores loaded and the three stage specs, sending into a capture."""
-    from workers.agents import language, route, tag
-
-    runtime = Runtime.create(settings)
-    runtime.cores.update(load_cores(settings, CHAIN))
     capture = Capture()
-    runtime.send = capture.send
-    registry: dict[str, Any] = {c["creator_id"]: c for c in fides_creators()}
-    specs = [language.stage_spec(runtime), tag.stage_spec(runtime), route.stage_spec(runtime, registry)]
+    runtime = Runtime.create(settings, send=capture.send, cores=load_cores(settings, CHAIN))
+    tables = StageTables(registry={c["creator_id"]: c for c in fides_creators()})
+    specs = [BY_ID[stage].spec(runtime, tables) for stage in CHAIN]
     return runtime, specs, capture
 
 

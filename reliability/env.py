@@ -10,16 +10,17 @@ from typing import Any
 
 from kafka import KafkaAdminClient
 
+from reliability.processes import WorkerProcess
+from reliability.workload import Workload
 from workers.broker import free_port
 from workers.contracts.admin import apply_topics
 from workers.publisher import kafka_security
-from reliability.processes import WorkerProcess
-from reliability.workload import Workload
 from workers.runtime import Runtime
 from workers.settings import Settings
+from workers.stages import LIGHT_GROUP
 
 # The stages that never touch Whisper; the source is uploads.transcribed (no-audio transcript events).
-LIGHT_STAGES = ("language", "tag", "route", "registry")
+LIGHT_STAGES = LIGHT_GROUP
 
 
 class ScenarioEnv:

@@ -17,11 +17,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from workers.broker import EmbeddedBroker, free_port
 from reliability.delivery import table_cells
 from reliability.env import ScenarioEnv
 from reliability.report import table, write_result
 from reliability.scenarios import FaultResult, ScenarioOptions, kill9_one_of_two
+from workers.broker import EmbeddedBroker, free_port
 
 _TUNING = ("SESSION_TIMEOUT_S", "HEARTBEAT_INTERVAL_S", "COMMIT_INTERVAL_S", "BROKER_REQUEST_TIMEOUT_S")
 

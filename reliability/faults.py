@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from workers.broker import EmbeddedBroker, free_port
 from reliability.delivery import DeliveryCount, table_cells
 from reliability.env import LIGHT_STAGES, ScenarioEnv
 from reliability.report import RESULTS_DIR, table, write_result
@@ -29,7 +28,8 @@ from reliability.scenarios import (
     kill9_one_of_two,
     sigterm_and_restart,
 )
-from workers.settings import ALL_STAGES
+from workers.broker import EmbeddedBroker, free_port
+from workers.stages import STAGE_IDS as ALL_STAGES
 
 HEADER = [
     "fault injected",

@@ -9,7 +9,6 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from workers.broker import EmbeddedBroker
 from reliability.delivery import (
     DeliveryCount,
     OutputRecord,
@@ -20,6 +19,7 @@ from reliability.delivery import (
 from reliability.env import ScenarioEnv
 from reliability.processes import WorkerProcess
 from reliability.workload import RateProducer, Workload
+from workers.broker import EmbeddedBroker
 
 
 @dataclass(frozen=True)

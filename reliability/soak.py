@@ -16,13 +16,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from workers.broker import EmbeddedBroker, free_port
-from workers.heap import worker_pauses
 from reliability.delivery import DeliveryCount, count_delivery, end_offsets, read_outputs
 from reliability.env import LIGHT_STAGES, ScenarioEnv
 from reliability.processes import WorkerProcess
 from reliability.report import table, write_result
 from reliability.workload import no_audio_transcript_event, produce, text_upload
+from workers.broker import EmbeddedBroker, free_port
+from workers.heap import worker_pauses
 
 MB = 1024 * 1024
 

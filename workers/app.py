@@ -87,12 +87,11 @@ class PipelineApp:
 
     def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
         self.settings = settings
-        self.runtime = runtime or Runtime.create(settings)
         self.app = FaustApp(settings.app_id, autodiscover=False, **faust_settings(settings))
         self.app.fetch_max_wait_ms = settings.fetch_max_wait_ms
         self._raw_topics: dict[str, faust.TopicT] = {}
         self._read_offsets: dict[TP, int] = {}
-        self.runtime.send = self._send
+        self.runtime = (runtime or Runtime.create(settings)).with_send(self._send)
         self._ready = False
         self._register_web()
         self.app.timer(settings.lag_refresh_s)(self._report_lag)

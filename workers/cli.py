@@ -8,32 +8,16 @@ evaluation.
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import logging
 import sys
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from workers.errors import PipelineError
-from workers.settings import ALL_STAGES, Settings, settings_table_markdown
-
-
-def to_json(record: Any) -> str:
-    """A decoded Avro record as one line of JSON (timestamps ISO 8601, bytes base64)."""
-
-    def default(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.isoformat()
-        if isinstance(value, bytes):
-            return base64.b64encode(value).decode()
-        if hasattr(value, "to_record"):
-            return value.to_record()
-        raise TypeError(type(value).__name__)
-
-    return json.dumps(record, ensure_ascii=False, default=default)
+from workers.jsonl import to_json
+from workers.settings import Settings, settings_table_markdown
+from workers.stages import STAGE_IDS
 
 
 def _stdin_lines() -> Iterator[str]:
@@ -61,59 +45,32 @@ def cmd_broker(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
     """Create or reconcile topics from topics.yaml; print what was done and any drift."""
-    from kafka import KafkaAdminClient
-
-    from workers.contracts.admin import apply_topics
-    from workers.publisher import kafka_security
+    from workers.contracts.admin import apply_topics_for
     from workers.runtime import Runtime
 
-    runtime = Runtime.create(settings)
     if args.action == "list":
         from workers.contracts.topics import topic_table_markdown
 
-        print(topic_table_markdown(runtime.catalog))
+        print(topic_table_markdown(Runtime.create(settings).catalog))
         return 0
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, **kafka_security(settings))
-    try:
-        report = apply_topics(admin, runtime.catalog, settings.topic_prefix, settings.replication_factor)
-    finally:
-        admin.close()
+    report = apply_topics_for(settings)
     print("\n".join(report.lines()))
     return 1 if report.drift and args.strict else 0
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run a worker with the chosen stages."""
-    from faust import Worker
+    from workers.worker import run_worker
 
-    from workers.heap import freeze_startup_heap, watch_pauses
-    from workers.logs import configure_logging
-    from workers.worker import build_worker
-
-    configure_logging(settings.log_format, settings.log_level, secret_values=[settings.sasl_password])
-    pipeline = build_worker(settings)
-    if settings.gc_freeze:
-        freeze_startup_heap()
-    watch_pauses(pipeline.runtime.metrics.gc_paused)
-    worker = Worker(pipeline.app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
-                    override_logging=False)
-    worker.execute_from_commandline()
-    return 0
+    return run_worker(settings)
 
 
 def cmd_produce_samples(args: argparse.Namespace, settings: Settings) -> int:
     """Publish the sample Fides creators and uploads."""
-    from workers.publisher import UploadPublisher
-    from workers.samples import sample_creators, sample_uploads
+    from workers.samples import publish_samples
 
-    media_root = settings.media_root or Path(settings.data_dir) / "media"
-    with UploadPublisher(settings) as publisher:
-        for creator in sample_creators():
-            publisher.publish_creator(creator, creator["creator_id"])
-        publisher.flush()
-        for upload in sample_uploads(media_root):
-            publisher.publish(upload)
-            print(f"published {upload['video_id']} ({upload['region']}) event_id={upload['event_id']}")
+    for upload in publish_samples(settings):
+        print(f"published {upload['video_id']} ({upload['region']}) event_id={upload['event_id']}")
     return 0
 
 
@@ -147,9 +104,9 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_detect_language(args: argparse.Namespace, settings: Settings) -> int:
     """One text per stdin line → the language decision as JSON."""
-    from workers.cores import load_cores
+    from workers.language.loader import load_core
 
-    detector = load_cores(settings, ["language"])["language"]
+    detector = load_core(settings)
     for line in _stdin_lines():
         print(to_json({"text": line, **detector.detect_text(line).to_record()}), flush=True)
     return 0
@@ -187,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     topics.add_argument("--strict", action="store_true", help="exit 1 when drift is found")
     topics.set_defaults(fn=cmd_topics)
     worker = sub.add_parser("worker", help="run a worker")
-    worker.add_argument("--stages", help=f"comma-separated subset of {','.join(ALL_STAGES)} (default: STAGES)")
+    worker.add_argument("--stages", help=f"comma-separated subset of {','.join(STAGE_IDS)} (default: STAGES)")
     worker.set_defaults(fn=cmd_worker)
     sub.add_parser("produce-samples", help="publish the sample uploads").set_defaults(fn=cmd_produce_samples)
     tail = sub.add_parser("tail", help="print a topic as decoded JSON")

@@ -12,6 +12,7 @@ from typing import Any
 
 from workers.broker import EmbeddedBroker
 from workers.settings import Settings
+from workers.stages import STAGE_IDS
 
 OUTPUTS = ["content.enriched", "ranking.boost", "psa.attach", "content.review", "pipeline.dlq"]
 
@@ -38,7 +39,7 @@ def _summary(name: str, r: dict[str, Any]) -> str:
     return f"DLQ      stage={r['stage']} reason={r['reason']} {r['error_message'][:100]}"
 
 
-def _start_worker(settings: Settings, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+def _start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     log = log_path.open("ab")
     return subprocess.Popen([sys.executable, "-m", "workers", "worker"], env=env,  # noqa: S603
                             stdout=log, stderr=subprocess.STDOUT)
@@ -73,29 +74,26 @@ def _watch(settings: Settings, expected: int, deadline: float, proc: subprocess.
 
 def run_demo(settings: Settings, timeout_s: float = 170.0, keep_running: bool = False) -> int:
     """Run the whole pipeline on the embedded broker and print its outputs; 0 when every sample came out."""
-    from workers.cli import main as cli_main
-    from workers.samples import sample_uploads
+    from workers.contracts.admin import apply_topics_for
+    from workers.samples import publish_samples
 
     data_dir = Path(settings.data_dir) / f"demo-{os.getpid()}"
-    media_root = data_dir / "media"
-    media_root.mkdir(parents=True, exist_ok=True)
-    host, _, port = settings.bootstrap_servers.rpartition(":")
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers, "MEDIA_ROOT": str(media_root),
-           "DATA_DIR": str(data_dir), "REPLICATION_FACTOR": "1", "STAGES": "transcribe,language,tag,route,registry"}
-    os.environ.update(env)
+    (data_dir / "media").mkdir(parents=True, exist_ok=True)
+    demo = settings.with_overrides(media_root=data_dir / "media", data_dir=data_dir, replication_factor=1,
+                                   stages=STAGE_IDS)
+    host, _, port = demo.bootstrap_servers.rpartition(":")
     started = time.time()
-    print(f"starting the embedded broker on {settings.bootstrap_servers} …", flush=True)
+    print(f"starting the embedded broker on {demo.bootstrap_servers} …", flush=True)
     with EmbeddedBroker(port=int(port), host=host, log_path=data_dir / "broker.log"):
-        cli_main(["topics", "apply"])
+        print("\n".join(apply_topics_for(demo).lines()))
         print(f"starting a worker (all stages; log: {data_dir / 'worker.log'}) …", flush=True)
-        worker = _start_worker(settings, env, data_dir / "worker.log")
+        worker = _start_worker(demo.to_env(), data_dir / "worker.log")
         try:
-            cli_main(["produce-samples"])
-            expected = len(sample_uploads(media_root))
+            expected = len(publish_samples(demo))
             print(f"waiting for {expected} enrichment events (first run also assembles the Whisper model) …\n")
-            seen = _watch(Settings.from_env(), expected, started + timeout_s, worker)
+            seen = _watch(demo, expected, started + timeout_s, worker)
             print(f"\n{seen}/{expected} uploads enriched in {time.time() - started:.0f} s.")
-            print(f"metrics: curl -s http://127.0.0.1:{settings.web_port}/metrics | grep '^fides_'")
+            print(f"metrics: curl -s http://127.0.0.1:{demo.web_port}/metrics | grep '^fides_'")
             if keep_running:
                 print("broker and worker keep running; Ctrl-C stops both.", flush=True)
                 signal.sigwait({signal.SIGINT, signal.SIGTERM})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from workers.cli import to_json
+from workers.jsonl import to_json
 from workers.settings import Settings
 
 

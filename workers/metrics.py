@@ -26,8 +26,9 @@ from prometheus_client import (
     generate_latest,
 )
 
+from workers.stages import METRIC_STAGES
+
 NAMESPACE = "fides"
-STAGES = ("transcribe", "language", "tag", "route", "registry", "light")  # light = the fused hop
 ASR_STAGE = "transcribe"
 LANGUAGES = ("en", "id", "es", "pt", "fr", "ja", "ko", "und")
 COUNTRIES = ("US", "GB", "FR", "JP", "KR", "ID", "MX", "BR")
@@ -95,7 +96,7 @@ def _kafka_topic_labels() -> LabelSet:
 class _Labels:
     """The clamp for every label this container records; one guard per metric and label."""
 
-    stage: LabelSet = field(default_factory=lambda: LabelSet(allowed=STAGES))
+    stage: LabelSet = field(default_factory=lambda: LabelSet(allowed=METRIC_STAGES))
     in_topic: LabelSet = field(default_factory=_kafka_topic_labels)
     out_topic: LabelSet = field(default_factory=_kafka_topic_labels)
     lag_topic: LabelSet = field(default_factory=_kafka_topic_labels)

@@ -14,8 +14,8 @@ from workers.settings import Settings
 
 def transcribe_files(settings: Settings, paths: list[Path]) -> Iterator[dict[str, Any]]:
     """Transcribe local files exactly as the stage does (policy rooted at each file's directory)."""
-    from workers.cores import fetch_policy, load_asr_backend, transcribe_options
     from workers.transcribe.core import transcribe_uri
+    from workers.transcribe.loader import fetch_policy, load_asr_backend, transcribe_options
 
     backend, options = load_asr_backend(settings), transcribe_options(settings)
     for path in paths:
@@ -30,11 +30,11 @@ def transcribe_files(settings: Settings, paths: list[Path]) -> Iterator[dict[str
 
 def tag_lines(settings: Settings, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     """Tag JSONL objects ``{text, lang?, caption?, hashtags?}`` with the tag stage's core."""
-    from workers.cores import load_cores
-    from workers.tagging import TagInput, tag
+    from workers.cores import load_cores, required
+    from workers.tagging import TagInput
 
     cores = load_cores(settings, ["language", "tag"])
-    detector, core = cores["language"], cores["tag"]
+    detector, core = required(cores.language, "language"), required(cores.tag, "tag")
     for line in lines:
         try:
             row = json.loads(line)
@@ -45,6 +45,6 @@ def tag_lines(settings: Settings, lines: Iterable[str]) -> Iterator[dict[str, An
         language = row.get("lang") or detector.detect_text(text).language
         inp = TagInput(transcript=text, caption=str(row.get("caption", "")),
                        hashtags=tuple(row.get("hashtags", ())), language=language, secondary_language=None)
-        result = tag(inp, core.taxonomy, core.options, core.signal)
+        result = core.tag(inp)
         yield {"text": text, "lang": language, "taxonomy_version": result.taxonomy_version,
                "topics": [t.to_record() for t in result.topics]}

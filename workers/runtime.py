@@ -1,17 +1,18 @@
 """Per-process runtime: settings, contracts, metrics and the stage cores, each loaded once at start.
 
-Faust-free on purpose: the app injects ``send``; tests inject a recorder.
+Faust-free on purpose: the app gives it its producer's ``send`` (``with_send``); tests give a recorder.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workers.contracts import AvroSerde, SchemaSet, TopicCatalog, load_schema_set, load_topic_catalog
 from workers.contracts.registry import SchemaRegistryClient
+from workers.cores import Cores
 from workers.metrics import PipelineMetrics
 from workers.settings import Settings
 
@@ -22,7 +23,7 @@ async def _unwired_send(topic: str, key: bytes | None, value: bytes) -> Awaitabl
     raise RuntimeError("Runtime.send is not wired to a producer")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Runtime:
     """Everything a stage needs that is expensive or shared; built once per worker process."""
 
@@ -32,10 +33,11 @@ class Runtime:
     catalog: TopicCatalog
     metrics: PipelineMetrics
     send: Send = _unwired_send
-    cores: dict[str, Any] = field(default_factory=dict)
+    cores: Cores = field(default_factory=Cores)
 
     @classmethod
-    def create(cls, settings: Settings, metrics: PipelineMetrics | None = None) -> Runtime:
+    def create(cls, settings: Settings, metrics: PipelineMetrics | None = None, send: Send = _unwired_send,
+               cores: Cores | None = None) -> Runtime:
         """Load contracts (schemas, ids, topics) and build the serde; models load in ``load_cores``."""
         schemas = load_schema_set(settings.contracts_dir / "schemas")
         registry = SchemaRegistryClient(settings.schema_registry_url) if settings.schema_registry_url else None
@@ -45,7 +47,17 @@ class Runtime:
             serde=AvroSerde(schemas, registry),
             catalog=load_topic_catalog(settings.contracts_dir / "topics.yaml"),
             metrics=metrics or PipelineMetrics.create(),
+            send=send,
+            cores=cores or Cores(),
         )
+
+    def with_send(self, send: Send) -> Runtime:
+        """The same runtime writing through ``send`` (the Faust app's producer, a test's recorder)."""
+        return replace(self, send=send)
+
+    def with_cores(self, cores: Cores) -> Runtime:
+        """The same runtime with the stage cores loaded."""
+        return replace(self, cores=cores)
 
 
 @functools.cache

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workers.stages import STAGE_IDS
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # topics.yaml and schemas/ ship inside the package (links to the top-level copies in a checkout).
 CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
-ALL_STAGES = ("transcribe", "language", "tag", "route", "registry")
 SECRET_MASK = "********"  # noqa: S105 - the mask, not a secret
 
 
@@ -75,7 +76,7 @@ class Settings:
 
     # -- worker -----------------------------------------------------------------------------------------
     stages: tuple[str, ...] = _setting(
-        "STAGES", ALL_STAGES, "Comma-separated stages this process runs: transcribe,language,tag,route,registry.")
+        "STAGES", STAGE_IDS, "Comma-separated stages this process runs: transcribe,language,tag,route,registry.")
     stage_concurrency: int = _setting(
         "STAGE_CONCURRENCY", 1,
         "Concurrent events per light stage (language, tag, route); above 1 hides broker round trips but "
@@ -237,9 +238,9 @@ def _parse(raw: str, default: Any, env_name: str) -> Any:
 
 
 def _validate(settings: Settings) -> None:
-    unknown = set(settings.stages) - set(ALL_STAGES)
+    unknown = set(settings.stages) - set(STAGE_IDS)
     if unknown:
-        raise ValueError(f"STAGES has unknown stages {sorted(unknown)}; choose from {ALL_STAGES}")
+        raise ValueError(f"STAGES has unknown stages {sorted(unknown)}; choose from {STAGE_IDS}")
     if settings.processing_guarantee not in {"at_least_once", "exactly_once"}:
         raise ValueError("PROCESSING_GUARANTEE must be at_least_once or exactly_once")
     if settings.heartbeat_interval_s >= settings.session_timeout_s:

@@ -7,8 +7,8 @@ from typing import Any
 
 from kafka import KafkaConsumer
 
-from workers.cli import to_json
 from workers.errors import PipelineError
+from workers.jsonl import to_json
 from workers.publisher import kafka_security
 from workers.runtime import Runtime
 from workers.settings import Settings

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from eval.language.baseline import PlainLangdetect
-from workers.language.detector import LanguageDetector
 from eval.language.eval_data import (
     AUDIO_BEHAVIOUR,
     CAPTIONS_SOURCE,
@@ -30,6 +29,7 @@ from eval.language.eval_data import (
     social_captions,
 )
 from eval.language.report import write_markdown
+from workers.language.detector import LanguageDetector
 from workers.language.scorer import NgramScorer
 from workers.language.types import LanguageEvidence, LanguageOptions
 

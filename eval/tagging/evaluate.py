@@ -22,12 +22,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from workers.errors import InfrastructureError
 from eval.tagging import eval_data
-from workers.tagging.core import TopicSignal, tag
 from eval.tagging.eval_data import REDDIT_TOPICS, LabelledText
-from eval.tagging.scores import NONE, confusion, macro_f1, multi_label, single_label
 from eval.tagging.report import write_markdown
+from eval.tagging.scores import NONE, confusion, macro_f1, multi_label, single_label
+from workers.errors import InfrastructureError
+from workers.tagging.core import TopicSignal, tag
 from workers.tagging.taxonomy import Taxonomy, load_taxonomy
 from workers.tagging.types import TagInput, TagOptions, TagResult
 

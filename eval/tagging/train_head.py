@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from eval.tagging import eval_data
-from workers.tagging.encoder import SentenceEncoder
 from eval.tagging.eval_data import REDDIT_TOPICS, LabelledText
+from workers.tagging.encoder import SentenceEncoder
 from workers.tagging.learned import HEAD_PATH, NONE_CLASS, Head, fit_head
 
 CLASSES = (NONE_CLASS, *REDDIT_TOPICS)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.broker import EmbeddedBroker, free_port
 from reliability.processes import WorkerProcess
+from workers.broker import EmbeddedBroker, free_port
 from workers.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

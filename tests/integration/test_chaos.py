@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from workers.broker import EmbeddedBroker, free_port
 from reliability.env import LIGHT_STAGES, ScenarioEnv
 from reliability.scenarios import (
     FaultResult,
@@ -21,7 +20,8 @@ from reliability.scenarios import (
     kill9_one_of_two,
     sigterm_and_restart,
 )
-from workers.settings import ALL_STAGES
+from workers.broker import EmbeddedBroker, free_port
+from workers.stages import STAGE_IDS as ALL_STAGES
 
 
 @pytest.fixture

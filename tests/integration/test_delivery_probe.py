@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from tests.integration.helpers import create_topics
 from bench.harness import produce
 from reliability.delivery import end_offsets, wait_for_count
+from tests.integration.helpers import create_topics
 from workers.settings import Settings
 
 

@@ -35,13 +35,17 @@ class Recorder:
 
 
 @pytest.fixture
-def runtime() -> Runtime:
+def base_runtime() -> Runtime:
     settings = Settings.from_env({}, retry_backoff_s=0.001, max_attempts=3)
     return Runtime.create(settings, metrics=PipelineMetrics.create(CollectorRegistry()))
 
 
 @pytest.fixture
-def recorder(runtime: Runtime) -> Recorder:
-    rec = Recorder(runtime)
-    runtime.send = rec
-    return rec
+def recorder(base_runtime: Runtime) -> Recorder:
+    return Recorder(base_runtime)
+
+
+@pytest.fixture
+def runtime(base_runtime: Runtime, recorder: Recorder) -> Runtime:
+    """The test's runtime: no cores loaded, every send recorded."""
+    return base_runtime.with_send(recorder)

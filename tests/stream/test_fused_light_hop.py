@@ -11,6 +11,7 @@ from workers.cores import load_cores
 from workers.publisher import new_upload
 from workers.settings import Settings
 from workers.stage import SourceMessage, fuse, process_batch, process_message
+from workers.stages import StageTables
 from workers.transcribe.types import Transcript
 
 UPLOADS = [
@@ -34,8 +35,8 @@ def loaded_cores():
 
 @pytest.fixture
 def specs(runtime, loaded_cores):
-    runtime.cores.update(loaded_cores)
-    return [language.stage_spec(runtime), tag.stage_spec(runtime), route.stage_spec(runtime, REGISTRY)]
+    runtime, tables = runtime.with_cores(loaded_cores), StageTables(registry=REGISTRY)
+    return [language.stage_spec(runtime, tables), tag.stage_spec(runtime, tables), route.stage_spec(runtime, tables)]
 
 
 def transcribed(runtime, i, region, creator, caption) -> SourceMessage:

@@ -14,6 +14,7 @@ from workers.offline import tag_lines
 from workers.publisher import new_upload
 from workers.settings import Settings
 from workers.stage import SourceMessage, process_message
+from workers.stages import StageTables
 from workers.transcribe.types import Transcript
 
 CAPTIONS = [
@@ -31,25 +32,25 @@ def loaded_cores():
 
 
 @pytest.fixture
-def cores(runtime, loaded_cores):
-    runtime.cores.update(loaded_cores)
-    return runtime.cores
+def cores(loaded_cores):
+    return loaded_cores
 
 
-def stage_output(runtime, recorder, region, caption):
+def stage_output(runtime, recorder, region, caption, cores):
     upload = new_upload(video_id="v", creator_id="c", region=region, caption=caption)
     transcribed = {"event_id": "t", "upload": upload, "transcript": Transcript(status="no_audio").to_record(),
                    "timings": []}
     message = SourceMessage("uploads.transcribed", 0, 0, b"v", runtime.serde.encode("TranscriptEvent", transcribed))
-    asyncio.run(process_message(language_agent.stage_spec(runtime), runtime, message))
+    runtime = runtime.with_cores(cores)
+    asyncio.run(process_message(language_agent.stage_spec(runtime, StageTables()), runtime, message))
     language_event = recorder.records("uploads.language")[-1]
     message = SourceMessage("uploads.language", 0, 0, b"v", runtime.serde.encode("LanguageEvent", language_event))
-    asyncio.run(process_message(tag_agent.stage_spec(runtime), runtime, message))
+    asyncio.run(process_message(tag_agent.stage_spec(runtime, StageTables()), runtime, message))
     return language_event["language"], recorder.records("uploads.tagged")[-1]
 
 
 def test_offline_tag_prints_the_stage_topics(runtime, recorder, cores):
-    staged = [stage_output(runtime, recorder, region, caption) for region, caption in CAPTIONS]
+    staged = [stage_output(runtime, recorder, region, caption, cores) for region, caption in CAPTIONS]
     lines = [json.dumps({"caption": caption, "lang": language["language"]})
              for (_, caption), (language, _) in zip(CAPTIONS, staged, strict=True)]
     offline = list(tag_lines(runtime.settings, lines))
@@ -58,7 +59,7 @@ def test_offline_tag_prints_the_stage_topics(runtime, recorder, cores):
 
 
 def test_offline_detect_language_is_the_stage_decision_without_region(runtime, cores):
-    detector = cores["language"]
+    detector = cores.language
     for _, caption in CAPTIONS:
         assert detector.detect_text(caption).language == language_of(detector, caption)
 

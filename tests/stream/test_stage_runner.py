@@ -140,7 +140,7 @@ def test_a_batch_sends_every_output_before_awaiting_any_ack(runtime):
         assert all(not ack.done() for ack in acks)  # nothing was awaited between the batch's events
         return [Emit("pipeline.dlq", b"k", {**_dead(), "stage": "test"})]
 
-    runtime.send = send
+    runtime = runtime.with_send(send)
     messages = [upload_message(runtime) for _ in range(3)]
     asyncio.run(process_batch(StageSpec("language", "uploads.new", handle), runtime, messages))
     assert len(acks) == 3 and all(ack.done() for ack in acks)
@@ -156,7 +156,7 @@ def test_a_refused_ack_stops_the_batch_as_an_infrastructure_error(runtime):
     async def handle(record, src):
         return [Emit("pipeline.dlq", b"k", {**_dead(), "stage": "test"})]
 
-    runtime.send = send
+    runtime = runtime.with_send(send)
     with pytest.raises(InfrastructureError, match="not acknowledged"):
         asyncio.run(process_batch(StageSpec("language", "uploads.new", handle), runtime, [upload_message(runtime)]))
 

@@ -9,10 +9,12 @@ from importlib import resources
 
 import pytest
 
-from workers.agents.transcribe import TranscribeCore, stage_spec
-from workers.cores import fetch_policy, load_asr_backend, transcribe_options
+from workers.agents.transcribe import stage_spec
+from workers.cores import Cores
 from workers.publisher import new_upload
 from workers.stage import SourceMessage, process_message
+from workers.stages import StageTables
+from workers.transcribe.loader import TranscribeCore, fetch_policy, load_asr_backend, transcribe_options
 
 
 class MustNotRun:
@@ -25,16 +27,17 @@ class MustNotRun:
 def run_upload(runtime, cache, upload):
     message = SourceMessage("uploads.new", 0, 7, upload["video_id"].encode(),
                             runtime.serde.encode("UploadEvent", upload))
-    asyncio.run(process_message(stage_spec(runtime, cache), runtime, message))
+    asyncio.run(process_message(stage_spec(runtime, StageTables(transcripts=cache)), runtime, message))
 
 
 def core_with(runtime, backend, tmp_path):
     settings = runtime.settings.with_overrides(media_root=tmp_path)
-    runtime.cores["transcribe"] = TranscribeCore(backend, transcribe_options(settings), fetch_policy(settings))
+    core = TranscribeCore(backend, transcribe_options(settings), fetch_policy(settings))
+    return runtime.with_cores(Cores(transcribe=core))
 
 
 def test_upload_without_audio_skips_asr(runtime, recorder, tmp_path):
-    core_with(runtime, MustNotRun(), tmp_path)
+    runtime = core_with(runtime, MustNotRun(), tmp_path)
     run_upload(runtime, {}, new_upload(video_id="v1", creator_id="c", region="ID", caption="halo"))
     (event,) = recorder.records("uploads.transcribed")
     assert event["transcript"]["status"] == "no_audio" and event["upload"]["caption"] == "halo"
@@ -47,7 +50,7 @@ def test_upload_without_audio_skips_asr(runtime, recorder, tmp_path):
     ("gopher://example.com/x", "fetch_refused"),
 ])
 def test_refused_audio_uris_are_dead_lettered(runtime, recorder, tmp_path, uri, reason):
-    core_with(runtime, MustNotRun(), tmp_path)
+    runtime = core_with(runtime, MustNotRun(), tmp_path)
     run_upload(runtime, {}, new_upload(video_id="v1", creator_id="c", region="US", audio_uri=uri))
     (dead,) = recorder.records("pipeline.dlq")
     assert dead["reason"] == reason and dead["stage"] == "transcribe" and dead["upload_event_id"]
@@ -55,7 +58,7 @@ def test_refused_audio_uris_are_dead_lettered(runtime, recorder, tmp_path, uri, 
 
 
 def test_non_audio_file_is_dead_lettered_as_not_audio(runtime, recorder, tmp_path):
-    core_with(runtime, MustNotRun(), tmp_path)
+    runtime = core_with(runtime, MustNotRun(), tmp_path)
     (tmp_path / "notes.mp3").write_text("this is not audio at all " * 50)
     run_upload(runtime, {}, new_upload(video_id="v1", creator_id="c", region="US",
                                        audio_uri=(tmp_path / "notes.mp3").as_uri()))
@@ -65,7 +68,7 @@ def test_non_audio_file_is_dead_lettered_as_not_audio(runtime, recorder, tmp_pat
 
 @pytest.mark.slow
 def test_a_reused_sound_is_transcribed_once(runtime, recorder, tmp_path):
-    core_with(runtime, load_asr_backend(runtime.settings), tmp_path)
+    runtime = core_with(runtime, load_asr_backend(runtime.settings), tmp_path)
     clip = resources.files("workers.samples").joinpath("audio", "en_cooking.flac")
     for name in ("a.flac", "b.flac"):
         shutil.copyfile(str(clip), tmp_path / name)
@@ -96,14 +99,14 @@ class CountingBackend:
 @pytest.mark.slow
 def test_uploads_of_one_sound_held_at_once_share_one_whisper_run(runtime, recorder, tmp_path):
     backend = CountingBackend(load_asr_backend(runtime.settings))
-    core_with(runtime, backend, tmp_path)
+    runtime = core_with(runtime, backend, tmp_path)
     clip = resources.files("workers.samples").joinpath("audio", "en_cooking.flac")
     uploads = []
     for i in range(3):  # three uploads of one trending sound, in flight together (TRANSCRIBE_INFLIGHT)
         shutil.copyfile(str(clip), tmp_path / f"{i}.flac")
         uploads.append(new_upload(video_id=f"v{i}", creator_id="c", region="US",
                                   audio_uri=(tmp_path / f"{i}.flac").as_uri()))
-    spec = stage_spec(runtime, {})
+    spec = stage_spec(runtime, StageTables(transcripts={}))
 
     async def all_at_once():
         await asyncio.gather(*(process_message(spec, runtime, SourceMessage(

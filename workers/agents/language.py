@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from workers.agents.common import StageClock, video_key
+from workers.cores import required
 from workers.ids import derive_event_id
-from workers.language.detector import LanguageDetector
 from workers.language.types import LanguageEvidence
 from workers.runtime import Runtime
 from workers.stage import Emit, SourceMessage, StageSpec
+from workers.stages import StageTables
 
 STAGE = "language"
 
 
-def stage_spec(runtime: Runtime) -> StageSpec:
+def stage_spec(runtime: Runtime, tables: StageTables) -> StageSpec:
     """The language stage for the runner."""
-    detector: LanguageDetector = runtime.cores[STAGE]
+    detector = required(runtime.cores.language, STAGE)
 
     async def handle(event: dict[str, Any] | None, source: SourceMessage) -> list[Emit]:
         assert event is not None

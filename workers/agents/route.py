@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from workers.agents.common import StageClock, now_ms, video_key
+from workers.cores import required
 from workers.ids import derive_event_id
-from workers.routing import FidesCreatorInfo, PsaCatalog, RouteDecision, RouteInput, RouteOptions, route
+from workers.routing import FidesCreatorInfo, RouteDecision, RouteInput, route
 from workers.runtime import Runtime
 from workers.stage import Emit, SourceMessage, StageSpec
+from workers.stages import StageTables
 from workers.tagging import TopicTag
 
 STAGE = "route"
-
-
-@dataclass(frozen=True)
-class RouteCore:
-    """PSA catalog and rule options, loaded once per process."""
-
-    catalog: PsaCatalog
-    options: RouteOptions
 
 
 def _enrichment(event: dict[str, Any], is_fides: bool, timings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -74,9 +66,9 @@ def route_input(event: dict[str, Any]) -> RouteInput:
                       topics=tuple(TopicTag.from_record(t) for t in event["topics"]))
 
 
-def stage_spec(runtime: Runtime, registry: Mapping[str, Any]) -> StageSpec:
-    """The route stage; ``registry`` is the Fides creator table (creator_id → FidesCreator record)."""
-    core: RouteCore = runtime.cores[STAGE]
+def stage_spec(runtime: Runtime, tables: StageTables) -> StageSpec:
+    """The route stage; ``tables.registry`` is the Fides creator table (creator_id → FidesCreator record)."""
+    core, registry = required(runtime.cores.route, STAGE), tables.need("registry")
 
     async def handle(event: dict[str, Any] | None, source: SourceMessage) -> list[Emit]:
         assert event is not None

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from workers.agents.common import StageClock, video_key
+from workers.cores import required
 from workers.ids import derive_event_id
 from workers.runtime import Runtime
 from workers.stage import Emit, SourceMessage, StageSpec
-from workers.tagging import TagInput, TagOptions, Taxonomy, tag
+from workers.stages import StageTables
+from workers.tagging import TagInput
 
 STAGE = "tag"
-
-
-@dataclass(frozen=True)
-class TagCore:
-    """The taxonomy and thresholds, loaded once per process."""
-
-    taxonomy: Taxonomy
-    options: TagOptions
-    signal: Any = None  # the learned second signal (workers.tagging.learned.LearnedSignal) or None
 
 
 def tag_input(event: dict[str, Any]) -> TagInput:
@@ -32,14 +24,14 @@ def tag_input(event: dict[str, Any]) -> TagInput:
     )
 
 
-def stage_spec(runtime: Runtime) -> StageSpec:
+def stage_spec(runtime: Runtime, tables: StageTables) -> StageSpec:
     """The tag stage for the runner."""
-    core: TagCore = runtime.cores[STAGE]
+    core = required(runtime.cores.tag, STAGE)
 
     async def handle(event: dict[str, Any] | None, source: SourceMessage) -> list[Emit]:
         assert event is not None
         clock = StageClock(STAGE)
-        result = tag(tag_input(event), core.taxonomy, core.options, core.signal)
+        result = core.tag(tag_input(event))
         for topic in result.topics:
             runtime.metrics.topic_tagged(topic.topic)
         record = {

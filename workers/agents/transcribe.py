@@ -6,46 +6,23 @@ import asyncio
 import functools
 import time
 from collections.abc import MutableMapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from workers.agents.common import StageClock, video_key
+from workers.cores import required
 from workers.errors import StageTimeout
 from workers.ids import derive_event_id
 from workers.runtime import Runtime
 from workers.stage import Emit, SourceMessage, StageSpec
-from workers.transcribe.core import TranscribeOptions, load_audio, transcribe
+from workers.stages import StageTables
+from workers.transcribe.core import load_audio, transcribe
 from workers.transcribe.decode import NoAudioStream, audio_sha256
-from workers.transcribe.fetch import FetchPolicy
-from workers.transcribe.types import AsrBackend, Transcript
+from workers.transcribe.loader import TranscribeCore
+from workers.transcribe.types import Transcript
 
 STAGE = "transcribe"
 _GRACE_S = 15.0  # the core checks its deadline between segments; this outer guard catches a stuck segment
-
-
-@dataclass
-class TranscribeCore:
-    """What the stage loads once per process: the backend, options and a bounded executor."""
-
-    backend: AsrBackend
-    options: TranscribeOptions
-    policy: FetchPolicy
-    concurrency: int = 1
-    executor: ThreadPoolExecutor = field(init=False)
-    semaphore: asyncio.Semaphore = field(init=False)
-    # sound (decoded-audio SHA-256) -> its transcript once done: uploads of one trending sound held at once
-    # (TRANSCRIBE_INFLIGHT) wait for the first one's Whisper run instead of each missing the cache
-    in_asr: dict[str, asyncio.Future[Transcript | None]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="asr")
-        self.semaphore = asyncio.Semaphore(self.concurrency)
-
-    @property
-    def version(self) -> str:
-        """Model identity that output ids depend on."""
-        return f"{self.backend.name}/{self.backend.model}/{self.backend.compute_type}"
 
 
 async def _off_loop(core: TranscribeCore, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -104,9 +81,9 @@ async def _transcribe_fresh(samples: Any, core: TranscribeCore, started: float) 
     return replace(transcript, processing_ms=(time.perf_counter() - started) * 1000.0)
 
 
-def stage_spec(runtime: Runtime, cache: MutableMapping[str, Any] | None) -> StageSpec:
-    """The transcribe stage for the runner."""
-    core: TranscribeCore = runtime.cores[STAGE]
+def stage_spec(runtime: Runtime, tables: StageTables) -> StageSpec:
+    """The transcribe stage for the runner; ``tables.transcripts`` is the reused-sound cache (or None)."""
+    core, cache = required(runtime.cores.transcribe, STAGE), tables.transcripts
 
     async def handle(upload: dict[str, Any] | None, source: SourceMessage) -> list[Emit]:
         assert upload is not None  # tombstones are not allowed on uploads.new

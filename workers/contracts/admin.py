@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from workers.contracts.topics import TopicCatalog, TopicSpec
+from workers.contracts.topics import TopicCatalog, TopicSpec, load_topic_catalog
 
 log = logging.getLogger("workers.topics")
 
@@ -88,3 +89,15 @@ def apply_topics(
         if not drift:
             report.unchanged.append(name)
     return report
+
+
+def apply_topics_for(settings: Any) -> ApplyReport:
+    """``topics apply``: reconcile the cluster named by ``settings`` with the package's topics.yaml."""
+    from workers.publisher import kafka_security
+
+    catalog = load_topic_catalog(settings.contracts_dir / "topics.yaml")
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, **kafka_security(settings))
+    try:
+        return apply_topics(admin, catalog, settings.topic_prefix, settings.replication_factor)
+    finally:
+        admin.close()

@@ -75,3 +75,18 @@ def sample_creators() -> list[dict[str, Any]]:
     now = int(time.time() * 1000)
     return [{"organization": None, "specialties": [], "countries": [], "display_name": "", **row, "updated_at": now}
             for row in _data()["creators"]]
+
+
+def publish_samples(settings: Any) -> list[dict[str, Any]]:
+    """Publish the sample Fides creators, then the sample uploads (audio below MEDIA_ROOT); return the uploads."""
+    from workers.publisher import UploadPublisher
+
+    media_root = settings.media_root or Path(settings.data_dir) / "media"
+    uploads = sample_uploads(media_root)
+    with UploadPublisher(settings) as publisher:
+        for creator in sample_creators():
+            publisher.publish_creator(creator, creator["creator_id"])
+        publisher.flush()
+        for upload in uploads:
+            publisher.publish(upload)
+    return uploads

@@ -32,18 +32,17 @@ def fuzz_runtime() -> Runtime:
     from workers.cores import load_cores
 
     settings = Settings.from_env({}, retry_backoff_s=0.0, max_attempts=2)
-    runtime = Runtime.create(settings, metrics=PipelineMetrics.create(CollectorRegistry()))
-    runtime.cores.update(load_cores(settings, ("language", "tag", "route")))
-    return runtime
+    return Runtime.create(settings, metrics=PipelineMetrics.create(CollectorRegistry()),
+                          cores=load_cores(settings, ("language", "tag", "route")))
 
 
 @pytest.fixture(scope="session")
 def language_detector(fuzz_runtime: Runtime) -> Any:
     """The real language core."""
-    return fuzz_runtime.cores["language"]
+    return fuzz_runtime.cores.language
 
 
 @pytest.fixture(scope="session")
 def tag_core(fuzz_runtime: Runtime) -> Any:
     """The real tagging core (taxonomy + options)."""
-    return fuzz_runtime.cores["tag"]
+    return fuzz_runtime.cores.tag

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import random
 import struct
 
@@ -16,6 +15,7 @@ from tests.unit.fuzz.conftest import Recorder
 from tests.unit.fuzz.fuzzing import fuzz_settings
 from workers.runtime import Runtime
 from workers.stage import SourceMessage, StageSpec, fuse, process_message
+from workers.stages import BY_ID, StageTables
 
 pytestmark = pytest.mark.fuzz
 # stage -> the topic its one answer goes to (None: the registry stage answers by updating its table)
@@ -31,8 +31,7 @@ PRIMARY = {
 def _spec(runtime: Runtime, stage: str) -> StageSpec:
     if stage == "light":
         return fuse("light", [_spec(runtime, s) for s in ("language", "tag", "route")], runtime)
-    module = importlib.import_module(f"workers.agents.{stage}")
-    return module.stage_spec(runtime, {}) if stage in ("route", "registry") else module.stage_spec(runtime)
+    return BY_ID[stage].spec(runtime, StageTables(registry={}))
 
 
 def _inputs(runtime: Runtime, spec: StageSpec) -> st.SearchStrategy[bytes | None]:
@@ -55,7 +54,7 @@ def _random_record(runtime: Runtime, schema_name: str, seed: int) -> bytes:
 
 def _run(runtime: Runtime, spec: StageSpec, value: bytes | None) -> list[tuple[str, bytes]]:
     recorder = Recorder()
-    runtime.send = recorder
+    runtime = runtime.with_send(recorder)
     source = SourceMessage(runtime.settings.topic(spec.source), 3, 42, b"video-1", value)
     asyncio.run(process_message(spec, runtime, source))
     return [(topic, value) for topic, _, value in recorder.sent]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from workers.language import LanguageDetector
 from eval.language.baseline import PlainLangdetect
 from eval.language.eval_data import PRODUCT, build_items
+from workers.language import LanguageDetector
 
 # Measured on the full test split (results/language_eval.md); margins absorb the smaller slice.
 SENTENCE_MIN_ACCURACY = {"en": 0.98, "id": 0.95, "es": 0.98, "pt": 0.98, "fr": 0.98, "ja": 0.98, "ko": 0.98}

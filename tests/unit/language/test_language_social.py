@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workers.language import LanguageDetector, LanguageEvidence
 from eval.language.baseline import PlainLangdetect
 from eval.language.eval_data import PRODUCT, social_captions
+from workers.language import LanguageDetector, LanguageEvidence
 from workers.language.social import SocialLexicon
 from workers.language.types import LanguageDecision
 

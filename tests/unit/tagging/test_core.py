@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from eval.tagging.eval_data import tricky_cases
 from workers.errors import InfrastructureError
 from workers.tagging import TagInput, TagOptions, load_taxonomy, normalize_field, tag
 from workers.tagging.core import select_languages
-from eval.tagging.eval_data import tricky_cases
 from workers.tagging.taxonomy import build_taxonomy
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"

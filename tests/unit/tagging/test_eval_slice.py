@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workers.tagging import TagOptions, load_taxonomy
 from eval.tagging.eval_data import reddit_examples, sib_examples, split_of
 from eval.tagging.evaluate import evaluate_reddit, evaluate_sib
+from workers.tagging import TagOptions, load_taxonomy
 
 
 def test_split_is_deterministic():

@@ -1,0 +1,76 @@
+"""What the transcribe stage loads once per worker process: the Whisper backend, options and executor."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from workers.transcribe.core import TranscribeOptions
+from workers.transcribe.fetch import FetchPolicy
+from workers.transcribe.types import AsrBackend, DecodeOptions, Transcript
+from workers.transcribe.vad import VadOptions
+
+
+@dataclass
+class TranscribeCore:
+    """The backend, options and a bounded executor (Whisper runs off the event loop)."""
+
+    backend: AsrBackend
+    options: TranscribeOptions
+    policy: FetchPolicy
+    concurrency: int = 1
+    executor: ThreadPoolExecutor = field(init=False)
+    semaphore: asyncio.Semaphore = field(init=False)
+    # sound (decoded-audio SHA-256) -> its transcript once done: uploads of one trending sound held at once
+    # (TRANSCRIBE_INFLIGHT) wait for the first one's Whisper run instead of each missing the cache
+    in_asr: dict[str, asyncio.Future[Transcript | None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="asr")
+        self.semaphore = asyncio.Semaphore(self.concurrency)
+
+    @property
+    def version(self) -> str:
+        """Model identity that output ids depend on."""
+        return f"{self.backend.name}/{self.backend.model}/{self.backend.compute_type}"
+
+    def close(self) -> None:
+        """Stop the ASR threads (the worker's shutdown; a running transcription finishes first)."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def fetch_policy(settings: Any) -> FetchPolicy:
+    """The audio fetch policy: one place for every URI scheme."""
+    return FetchPolicy(
+        media_root=settings.media_root, allowed_hosts=frozenset(settings.audio_allowed_hosts),
+        max_bytes=settings.max_audio_bytes, connect_timeout_s=settings.fetch_timeout_s,
+        read_timeout_s=settings.fetch_timeout_s, total_timeout_s=settings.fetch_total_timeout_s,
+        max_redirects=settings.audio_max_redirects,
+    )
+
+
+def transcribe_options(settings: Any) -> TranscribeOptions:
+    """Transcription options from the settings."""
+    return TranscribeOptions(
+        max_audio_s=settings.max_audio_s, max_audio_bytes=settings.max_audio_bytes, vad=settings.vad_enabled,
+        vad_options=VadOptions(threshold=settings.vad_threshold, min_speech_s=settings.vad_min_speech_s),
+        time_budget_s=settings.asr_time_budget_s, decode=DecodeOptions(beam_size=settings.asr_beam_size),
+    )
+
+
+def load_asr_backend(settings: Any) -> AsrBackend:
+    """The Whisper backend chosen by ASR_BACKEND, on the base weights."""
+    from workers.transcribe.backends import load_backend
+    from workers.transcribe.model_store import ensure_model_dir
+
+    model_dir = ensure_model_dir(settings.whisper_model_dir, settings.model_cache_dir)
+    return load_backend(settings.asr_backend, model_dir, settings.asr_device, settings.asr_compute_type,
+                        settings.asr_threads)
+
+
+def load_core(settings: Any) -> TranscribeCore:
+    """The transcribe stage's core from the settings."""
+    return TranscribeCore(backend=load_asr_backend(settings), options=transcribe_options(settings),
+                          policy=fetch_policy(settings), concurrency=settings.asr_concurrency)
