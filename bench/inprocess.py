@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.events import fides_creators, load_sentences, text_uploads, transcript_event
+from workers.agents import build_stage
 from workers.cores import load_cores
 from workers.runtime import Runtime
 from workers.settings import REPO_ROOT, Settings
@@ -50,7 +51,7 @@ def build_chain(settings: Settings) -> tuple[Runtime, list[StageSpec], Capture]:
     capture = Capture()
     runtime = Runtime.create(settings, send=capture.send, cores=load_cores(settings, CHAIN))
     tables = StageTables(registry={c["creator_id"]: c for c in fides_creators()})
-    specs = [BY_ID[stage].spec(runtime, tables) for stage in CHAIN]
+    specs = [build_stage(BY_ID[stage], runtime, tables) for stage in CHAIN]
     return runtime, specs, capture
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from workers.stages import STAGES
@@ -42,4 +43,5 @@ def required(core: Core | None, stage: str) -> Core:
 def load_cores(settings: Any, stages: Iterable[str]) -> Cores:
     """Cores for ``stages``, each built once by its stage package's loader."""
     wanted = set(stages)
-    return Cores(**{stage.id: stage.load_core(settings) for stage in STAGES if stage.id in wanted and stage.loader})
+    return Cores(**{stage.id: import_module(stage.loader).load_core(settings)
+                    for stage in STAGES if stage.id in wanted and stage.loader})

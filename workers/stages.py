@@ -3,18 +3,15 @@
 A worker's wiring (``workers.worker``), the metric label sets (``workers.metrics``), the fused light hop,
 the ``STAGES`` setting's choices and the command line all derive from ``STAGES`` below. A stage's outputs
 are not repeated here: ``topics.yaml`` names each topic's producer, and the runner reads them from there.
+Pure data on purpose (it imports nothing of the package): ``workers.agents.build_stage`` builds a stage's
+handler from its ``agent`` module and ``workers.cores.load_cores`` its core from its ``loader`` module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from workers.runtime import Runtime
-    from workers.stage import StageSpec
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,14 +26,6 @@ class StageDef:
     fused: bool = False  #: a member of the light hop, in order: one hop when one process runs all of them
     tables: tuple[str, ...] = ()  #: group-wide tables (``StageTables`` fields) it reads or writes
     inflight: bool = False  #: holds several events at once (TRANSCRIBE_INFLIGHT) instead of batching
-
-    def spec(self, runtime: Runtime, tables: StageTables) -> StageSpec:
-        """The stage's handler for the runner, built from the process's runtime and tables."""
-        return import_module(self.agent).stage_spec(runtime, tables)  # type: ignore[no-any-return]
-
-    def load_core(self, settings: Any) -> Any:
-        """The stage's core (models, catalogues, options) loaded once per process, or None."""
-        return import_module(self.loader).load_core(settings) if self.loader else None
 
 
 @dataclass(frozen=True)

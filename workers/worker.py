@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from workers.agents import build_stage
 from workers.app import PipelineApp
 from workers.cores import Cores, load_cores
 from workers.runtime import Runtime, version
@@ -67,7 +68,7 @@ def build_worker(settings: Settings, runtime: Runtime | None = None, cores: Core
     runtime = runtime.with_cores(cores or load_cores(settings, settings.stages))
     pipeline = PipelineApp(settings, runtime)
     tables = _tables(pipeline)
-    specs: dict[str, StageSpec] = {s: BY_ID[s].spec(pipeline.runtime, tables) for s in settings.stages}
+    specs: dict[str, StageSpec] = {s: build_stage(BY_ID[s], pipeline.runtime, tables) for s in settings.stages}
     if fused_light_stages(settings):
         hop = fuse(FUSED_HOP_ID, [specs[stage] for stage in LIGHT_HOP], pipeline.runtime)
         del specs[LIGHT_HOP[0]]  # its agent would read the hop's source beside the hop: the hop replaces it

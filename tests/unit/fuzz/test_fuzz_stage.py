@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.unit.fuzz.conftest import Recorder
 from tests.unit.fuzz.fuzzing import fuzz_settings
+from workers.agents import build_stage
 from workers.runtime import Runtime
 from workers.stage import SourceMessage, StageSpec, fuse, process_message
 from workers.stages import BY_ID, StageTables
@@ -31,7 +32,7 @@ PRIMARY = {
 def _spec(runtime: Runtime, stage: str) -> StageSpec:
     if stage == "light":
         return fuse("light", [_spec(runtime, s) for s in ("language", "tag", "route")], runtime)
-    return BY_ID[stage].spec(runtime, StageTables(registry={}))
+    return build_stage(BY_ID[stage], runtime, StageTables(registry={}))
 
 
 def _inputs(runtime: Runtime, spec: StageSpec) -> st.SearchStrategy[bytes | None]:
