@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from workers.stages import STAGE_IDS
 
@@ -20,6 +20,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # topics.yaml and schemas/ ship inside the package (links to the top-level copies in a checkout).
 CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 SECRET_MASK = "********"  # noqa: S105 - the mask, not a secret
+
+# Settings with a fixed set of values: a value outside it stops the worker at start-up, naming the variable.
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+Guarantee = Literal["at_least_once", "exactly_once"]
+LogFormat = Literal["text", "json"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+AsrBackendName = Literal["faster-whisper", "openai-whisper"]
+AsrDevice = Literal["cpu", "cuda", "auto"]
+ComputeType = Literal["auto", "int8", "int8_float16", "float16", "float32"]
 
 
 def _setting(env: str, default: Any, doc: str, *, secret: bool = False) -> Any:
@@ -39,9 +49,9 @@ class Settings:
         "TOPIC_PREFIX", "", "Prefix added to every topic name in topics.yaml (isolates tests / environments).")
     replication_factor: int = _setting(
         "REPLICATION_FACTOR", 0, "Replication factor for topics apply; 0 = the value in topics.yaml.")
-    security_protocol: str = _setting(
+    security_protocol: SecurityProtocol = _setting(
         "KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.")
-    sasl_mechanism: str = _setting("KAFKA_SASL_MECHANISM", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.")
+    sasl_mechanism: SaslMechanism = _setting("KAFKA_SASL_MECHANISM", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.")
     sasl_username: str = _setting("KAFKA_SASL_USERNAME", "", "SASL user name.")
     sasl_password: str = _setting("KAFKA_SASL_PASSWORD", "", "SASL password (never logged).", secret=True)
     ssl_cafile: str = _setting("KAFKA_SSL_CAFILE", "", "CA bundle for TLS to the brokers.")
@@ -51,7 +61,7 @@ class Settings:
         "CONTRACTS_DIR", CONTRACTS_DIR, "Directory holding topics.yaml and schemas/.")
 
     # -- delivery / failover ------------------------------------------------------------------------
-    processing_guarantee: str = _setting(
+    processing_guarantee: Guarantee = _setting(
         "PROCESSING_GUARANTEE", "at_least_once",
         "at_least_once (default; outputs have deterministic ids) or exactly_once (Apache Kafka only).")
     session_timeout_s: float = _setting(
@@ -99,15 +109,15 @@ class Settings:
     web_port: int = _setting("WEB_PORT", 6066, "Port of /metrics, /livez and /readyz.")
     web_host: str = _setting("WEB_HOST", "0.0.0.0", "Interface the web server binds.")  # noqa: S104
     lag_refresh_s: float = _setting("LAG_REFRESH_S", 10.0, "Seconds between consumer-lag gauge refreshes.")
-    log_format: str = _setting("LOG_FORMAT", "text", "text or json (one object per line).")
-    log_level: str = _setting("LOG_LEVEL", "INFO", "Python log level.")
+    log_format: LogFormat = _setting("LOG_FORMAT", "text", "text or json (one object per line).")
+    log_level: LogLevel = _setting("LOG_LEVEL", "INFO", "Python log level.")
     data_dir: Path = _setting(
         "DATA_DIR", Path("/tmp/fides-workers"), "Faust data directory (table state, one per worker).")  # noqa: S108
 
     # -- transcription -------------------------------------------------------------------------------
-    asr_backend: str = _setting("ASR_BACKEND", "faster-whisper", "faster-whisper or openai-whisper.")
-    asr_device: str = _setting("ASR_DEVICE", "cpu", "cpu, cuda or auto (CUDA when CTranslate2 sees one).")
-    asr_compute_type: str = _setting(
+    asr_backend: AsrBackendName = _setting("ASR_BACKEND", "faster-whisper", "faster-whisper or openai-whisper.")
+    asr_device: AsrDevice = _setting("ASR_DEVICE", "cpu", "cpu, cuda or auto (CUDA when CTranslate2 sees one).")
+    asr_compute_type: ComputeType = _setting(
         "ASR_COMPUTE_TYPE", "auto", "auto (int8 on CPU, float16 on CUDA), int8, float16 or float32.")
     asr_threads: int = _setting("ASR_THREADS", 2, "CPU threads per Whisper inference.")
     asr_concurrency: int = _setting(
@@ -206,43 +216,55 @@ class Settings:
         """Build from ``env`` (default ``os.environ``); explicit keyword values win over the environment."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
+        types = _field_types()
         for f in dataclasses.fields(cls):
             if f.name in explicit:
                 values[f.name] = explicit[f.name]
             elif f.metadata["env"] in env:
-                values[f.name] = _parse(env[f.metadata["env"]], f.default, f.metadata["env"])
+                values[f.name] = _parse(env[f.metadata["env"]], types[f.name], f.metadata["env"])
         settings = cls(**values)
         _validate(settings)
         return settings
 
 
-def _parse(raw: str, default: Any, env_name: str) -> Any:
-    """Convert an environment string to the type of the field's default."""
+def _field_types() -> dict[str, Any]:
+    """Each field's declared type (annotations are strings under ``from __future__ import annotations``)."""
+    return get_type_hints(Settings)
+
+
+def _parse(raw: str, kind: Any, env_name: str) -> Any:
+    """Convert an environment string to the field's declared type."""
     raw = raw.strip()
     try:
-        if isinstance(default, bool):
+        if kind is bool:
             if raw.lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
                 raise ValueError(raw)
             return raw.lower() in {"1", "true", "yes", "on"}
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-        if isinstance(default, tuple):
+        if kind in (int, float):
+            return kind(raw)
+        if get_origin(kind) is tuple:
             return tuple(part.strip() for part in raw.split(",") if part.strip())
-        if isinstance(default, Path) or default is None and env_name.endswith(("_DIR", "_ROOT")):
+        if Path in (kind, *get_args(kind)):
             return Path(raw).expanduser() if raw else None
     except ValueError as exc:
-        raise ValueError(f"{env_name}={raw!r} is not a valid {type(default).__name__}") from exc
+        raise ValueError(f"{env_name}={raw!r} is not a valid {getattr(kind, '__name__', kind)}") from exc
     return raw
 
 
+def _check_choices(settings: Settings) -> None:
+    """Every ``Literal`` field holds one of its values; the error names the variable and the choices."""
+    for f in dataclasses.fields(settings):
+        kind = _field_types()[f.name]
+        if get_origin(kind) is Literal and getattr(settings, f.name) not in get_args(kind):
+            choices = ", ".join(repr(c) for c in get_args(kind))
+            raise ValueError(f"{f.metadata['env']}={getattr(settings, f.name)!r} is not one of: {choices}")
+
+
 def _validate(settings: Settings) -> None:
+    _check_choices(settings)
     unknown = set(settings.stages) - set(STAGE_IDS)
     if unknown:
         raise ValueError(f"STAGES has unknown stages {sorted(unknown)}; choose from {STAGE_IDS}")
-    if settings.processing_guarantee not in {"at_least_once", "exactly_once"}:
-        raise ValueError("PROCESSING_GUARANTEE must be at_least_once or exactly_once")
     if settings.heartbeat_interval_s >= settings.session_timeout_s:
         raise ValueError("HEARTBEAT_INTERVAL_S must be below SESSION_TIMEOUT_S")
     if settings.stage_batch_size < 1 or settings.stage_batch_wait_ms < 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,17 @@ def test_secrets_are_masked():
 def test_readme_settings_table_is_current():
     readme = (REPO_ROOT / "README.md").read_text()
     assert settings_table_markdown() in readme, "run `python -m workers settings --markdown` and paste into README"
+
+
+@pytest.mark.parametrize(("env", "value"), [("ASR_BACKEND", "whisper.cpp"), ("LOG_FORMAT", "xml"),
+                                             ("KAFKA_SECURITY_PROTOCOL", "TLS"), ("ASR_COMPUTE_TYPE", "int4")])
+def test_a_value_outside_a_settings_choices_names_the_variable_and_the_choices(env, value):
+    with pytest.raises(ValueError, match=rf"{env}='{re.escape(value)}' is not one of: '") as info:
+        Settings.from_env({env: value})
+    assert "'" + value + "'" in str(info.value)
+
+
+def test_values_are_parsed_by_the_declared_type_not_the_default():
+    settings = Settings.from_env({"WHISPER_MODEL_DIR": "~/models", "MEDIA_ROOT": "/srv/media", "STAGES": "tag,route"})
+    assert settings.whisper_model_dir == Path("~/models").expanduser() and settings.media_root == Path("/srv/media")
+    assert settings.stages == ("tag", "route")
