@@ -117,7 +117,7 @@ class PipelineApp:
     def add_stage(self, spec: StageSpec, concurrency: int = 1, batch_size: int = 1, batch_wait_s: float = 0.0) -> None:
         """Register a thin agent that hands the events of ``spec.source`` to the stage runner, one by one or,
         with ``batch_size`` > 1, in batches whose outputs are acknowledged together."""
-        runtime, read_offsets = self.runtime, self._read_offsets
+        runtime, read_offsets, app = self.runtime, self._read_offsets, self.app
 
         async def agent(stream: faust.StreamT) -> None:
             batches = stream.take_events(batch_size, batch_wait_s) if batch_size > 1 else _singles(stream)  # type: ignore[attr-defined]
@@ -127,6 +127,8 @@ class PipelineApp:
                 except InfrastructureError as exc:
                     _exit_for_supervisor(spec.stage, exc)
                 for event in events:
+                    # Outputs (or dead letters) acknowledged: only now may the offset be committed.
+                    app.mark_finished(event.message)
                     read_offsets[event.message.tp] = event.message.offset + 1  # next position
 
         agent.__name__ = agent.__qualname__ = f"{spec.stage}_agent"

@@ -1,0 +1,109 @@
+"""Which offsets a worker may commit: only up to the first message a stage has not finished.
+
+A stage has *finished* a message when the broker acknowledged its outputs or its dead letter
+(``workers.stage``). Faust (faust-streaming 0.15.x) keeps this bookkeeping itself and can commit past a
+message no stage finished:
+
+- ``Consumer._new_offset`` lets the first acked offset be one past the committed offset, so a single
+  in-flight message at the head is committed over, and it checks nothing while no offset is committed
+  for the partition (the first commit, and the final commit of a revocation, which runs after Faust
+  popped the partition's committed offset);
+- the pure-Python stream (``NO_CYTHON`` or no compiled extension) acks a message it skips for a stale
+  consumer generation or while flow is paused for a rebalance, so its offset counts as done;
+- after an assignment it seeks only partitions whose committed offset is above 0, so a partition with
+  nothing committed yet goes on from wherever the fetcher had got to, past the prefetched messages the
+  rebalance threw away;
+- it drops a fetched message below the last offset it handed out and counts a forward jump as acked
+  (``_drain_messages``), which after a seek back to the committed offset skips real records.
+
+``OffsetLedger`` is the only bookkeeping commits are computed from, for every topic a stage consumes:
+the consumer reports each message it delivers (with the consumer generation it was fetched in), the
+stage agent reports each message it finished, and a partition's commit point is its lowest delivered,
+unfinished offset, or one past the last delivered when all are finished. Every assignment resets a
+partition to its committed offset and the new generation, so a mark from an older generation counts for
+nothing (that message is read again: a duplicate with the same ids, never a loss). ``workers.transport``
+wires it into Faust. Pure and synchronous: the consumer calls it from the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class _Partition:
+    generation: int | None
+    base: int | None  # committed offset at the last reset; None: nothing committed (start of the log)
+    frontier: int | None  # one past the highest offset delivered since the reset
+    pending: set[int] = field(default_factory=set)  # delivered, not finished
+
+
+@dataclass
+class LedgerCounts:
+    """What the ledger refused or noticed since the worker started (for metrics and logs).
+
+    Attributes:
+        stale_marks: finished-marks that counted for nothing (older generation, unknown or not delivered).
+        stale_deliveries: deliveries ignored (older generation, partition not reset yet, below the base).
+        jumps: deliveries past the frontier (absent offsets: retention, compaction, transaction markers).
+    """
+
+    stale_marks: int = 0
+    stale_deliveries: int = 0
+    jumps: int = 0
+
+
+class OffsetLedger:
+    """Per partition: the committed base, what was delivered and what is still unfinished."""
+
+    def __init__(self) -> None:
+        self._partitions: dict[Hashable, _Partition] = {}
+        self.counts = LedgerCounts()
+
+    def reset(self, tp: Hashable, generation: int | None, committed: int | None) -> None:
+        """The consumer sought ``tp`` to ``committed`` (None: the beginning) in ``generation``."""
+        self._partitions[tp] = _Partition(generation, committed, committed)
+
+    def forget(self, tps: Iterable[Hashable]) -> None:
+        """``tps`` were revoked: nothing more is committed for them until they are reset."""
+        for tp in tps:
+            self._partitions.pop(tp, None)
+
+    def delivered(self, tp: Hashable, offset: int, generation: int | None) -> bool:
+        """The consumer handed ``offset`` to the streams; False when it does not count (stale)."""
+        part = self._partitions.get(tp)
+        if part is None or generation != part.generation or (part.base is not None and offset < part.base):
+            self.counts.stale_deliveries += 1
+            return False
+        part.pending.add(offset)
+        if part.frontier is None or offset >= part.frontier:
+            if part.frontier is not None and offset > part.frontier:
+                self.counts.jumps += 1
+            part.frontier = offset + 1
+        return True
+
+    def finished(self, tp: Hashable, offset: int, generation: int | None) -> bool:
+        """A stage finished ``offset``; False when the mark counts for nothing (it will be read again)."""
+        part = self._partitions.get(tp)
+        if part is None or generation != part.generation or offset not in part.pending:
+            self.counts.stale_marks += 1
+            return False
+        part.pending.discard(offset)
+        return True
+
+    def commit_point(self, tp: Hashable) -> int | None:
+        """The offset to commit for ``tp``: every offset below it was finished. None: nothing to commit."""
+        part = self._partitions.get(tp)
+        if part is None:
+            return None
+        return min(part.pending) if part.pending else part.frontier
+
+    def partitions(self) -> list[Hashable]:
+        """Partitions with a ledger (assigned and reset since)."""
+        return list(self._partitions)
+
+    def unfinished(self, tp: Hashable) -> int:
+        """How many delivered messages of ``tp`` no stage has finished yet."""
+        part = self._partitions.get(tp)
+        return len(part.pending) if part is not None else 0
