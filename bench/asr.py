@@ -25,7 +25,7 @@ from bench.worker import WorkerSpec
 from workers.transcribe.model_store import ensure_model_dir
 from workers.transcribe.wer import word_error_rate
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 WER_TOLERANCE_POINTS = 1.0  # a costlier decoding must buy more than this many WER points
 
 

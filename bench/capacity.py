@@ -1,8 +1,10 @@
 """Capacity model: upload mix + measured per-core costs → partitions, replicas per stage group, CPUs/GPUs.
 
 ``python -m bench.capacity [--uploads-per-s 1000] [--json]`` reads the measured costs from
-results/bench_summary.json and results/asr_bench.json when present (else the documented fallbacks) and
-prints the plan. Every input is a field below with its meaning; docs/capacity.md walks through an example.
+results/bench_summary.json, results/asr_context.json and results/asr_bench.json when present (else the
+documented fallbacks) and prints the plan, with ASR on encoder windows sized to the speech (the default,
+``ASR_SIZED_CONTEXT``) and, beside it, on full 30 s windows. Every input is a field below with its
+meaning; docs/capacity.md walks through an example.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from workers.settings import REPO_ROOT
+from workers.transcribe.context import ContextOptions, window_seconds
 
 WINDOW_S = 30.0  # Whisper encodes fixed 30 s windows; shorter audio is padded
 
@@ -36,6 +39,13 @@ class Costs:
     """Measured per-core costs (CPU seconds); defaults are this repository's measurements or stated guesses."""
 
     asr_cpu_s_per_window: float = 1.5  # Whisper base, faster-whisper int8: CPU s per (padded) 30 s window
+    # plain faster-whisper encodes a clip's first window twice (language detection, then decoding): the
+    # second encode's CPU s, included in asr_cpu_s_per_window, paid once per upload however many windows
+    asr_lid_encode_cpu_s: float = 0.0
+    # encoder windows sized to the speech: (window s, CPU s per window), measured; () = full windows only
+    asr_sized_cpu_s_by_window: tuple[tuple[float, float], ...] = ()
+    asr_sized_fallback_rate: float = 0.0  # uploads whose sized decode is redone on the full window
+    asr_sized_fallback_extra_cpu_s: float = 0.0  # what such an upload costs over the full window encoded once
     decode_vad_cpu_s_per_audio_s: float = 0.01  # fetch + decode + Silero VAD per audio second
     decode_cpu_s_per_audio_s: float = 0.004  # fetch + decode + hash only (cache hits)
     light_cpu_ms_per_upload: float = 9.0  # language + tag + route + Avro + Faust, one upload
@@ -50,6 +60,7 @@ class Deployment:
     target_utilization: float = 0.6  # plan for 60 % busy at peak: room for bursts, rebalances and replays
     asr_cores_per_replica: int = 2  # ASR_THREADS: one transcriber pod = 2 cores
     partition_headroom: float = 2.0  # partitions = replicas x this, so the group can scale out without repartitioning
+    context: ContextOptions = ContextOptions(sized=True)  # ASR_SIZED_CONTEXT, ASR_CONTEXT_MARGIN_S
 
 
 def mean_audio_s(workload: Workload) -> float:
@@ -65,6 +76,53 @@ def mean_windows(workload: Workload) -> float:
                for s, share in workload.audio_s_buckets) / total
 
 
+def _lengths(workload: Workload) -> list[tuple[float, float]]:
+    total = sum(share for _, share in workload.audio_s_buckets)
+    return [(min(s, workload.max_audio_s), share / total) for s, share in workload.audio_s_buckets]
+
+
+def _interpolate(table: tuple[tuple[float, float], ...], x: float) -> float:
+    points = sorted(table)
+    if x <= points[0][0]:
+        return points[0][1]
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return points[-1][1]
+
+
+def full_window_asr_cpu_s(length_s: float, costs: Costs, *, once: bool = False) -> float:
+    """One clip on full 30 s windows: plain faster-whisper encodes the first one twice (``once``: the
+    sized path's full-window fallback encodes it once)."""
+    windows = math.ceil(length_s / WINDOW_S)
+    per_window = costs.asr_cpu_s_per_window - costs.asr_lid_encode_cpu_s
+    return windows * per_window + (0.0 if once else costs.asr_lid_encode_cpu_s)
+
+
+def sized_windows(length_s: float, context: ContextOptions) -> list[float]:
+    """Encoder windows of one clip: full 30 s ones, then the last, partial one sized to its audio
+    (speech assumed to run to the end: the workload does not say where VAD would stop it)."""
+    full, rest = divmod(length_s, WINDOW_S)
+    windows = [WINDOW_S] * int(full)
+    if rest > 1e-9 or not windows:
+        windows.append(window_seconds(rest, None, context))
+    return windows
+
+
+def sized_asr_cpu_s(length_s: float, costs: Costs, context: ContextOptions) -> float:
+    """One clip on windows sized to the speech; a measured share falls back to the full window."""
+    own = sum(_interpolate(costs.asr_sized_cpu_s_by_window, w) for w in sized_windows(length_s, context))
+    fallback = full_window_asr_cpu_s(length_s, costs, once=True) + costs.asr_sized_fallback_extra_cpu_s
+    return (1 - costs.asr_sized_fallback_rate) * own + costs.asr_sized_fallback_rate * fallback
+
+
+def asr_cpu_s_per_speech_upload(workload: Workload, costs: Costs, deploy: Deployment) -> float:
+    """Mean ASR CPU s per upload that reaches Whisper, over the length mix."""
+    sized = deploy.context.sized and bool(costs.asr_sized_cpu_s_by_window)
+    return sum(share * (sized_asr_cpu_s(s, costs, deploy.context) if sized else full_window_asr_cpu_s(s, costs))
+               for s, share in _lengths(workload))
+
+
 def _pow2(n: float) -> int:
     return 1 << max(0, math.ceil(math.log2(max(1.0, n))))
 
@@ -75,11 +133,11 @@ def plan(workload: Workload, costs: Costs, deploy: Deployment) -> dict[str, Any]
     fresh = audio_per_s * (1 - workload.reuse_rate)
     seconds = mean_audio_s(workload)
     asr_audio_s = fresh * workload.speech_fraction * seconds  # audio seconds per second that reach Whisper
-    asr_windows = fresh * workload.speech_fraction * mean_windows(workload)
+    asr_per_upload = asr_cpu_s_per_speech_upload(workload, costs, deploy)
     cores = {
         "decode_vad": fresh * seconds * costs.decode_vad_cpu_s_per_audio_s,
         "decode_cache_hits": (audio_per_s - fresh) * seconds * costs.decode_cpu_s_per_audio_s,
-        "asr": 0.0 if costs.gpu_audio_s_per_s else asr_windows * costs.asr_cpu_s_per_window,
+        "asr": 0.0 if costs.gpu_audio_s_per_s else fresh * workload.speech_fraction * asr_per_upload,
         "transcribe_hops": workload.uploads_per_s * costs.hop_cpu_ms / 1000,
         "light": workload.uploads_per_s * costs.light_cpu_ms_per_upload / 1000,
     }
@@ -97,19 +155,24 @@ def plan(workload: Workload, costs: Costs, deploy: Deployment) -> dict[str, Any]
         "gpus": gpus,
         "partitions": {"uploads.new": _pow2(transcribers * deploy.partition_headroom),
                        "light topics": _pow2(light_workers * deploy.partition_headroom)},
-        "per_upload_cpu_ms": per_upload_cpu_ms(seconds, mean_windows(workload), costs),
+        "asr_windows": "sized to the speech" if deploy.context.sized and costs.asr_sized_cpu_s_by_window
+        else "full 30 s",
+        "asr_cpu_s_per_speech_upload": asr_per_upload,
+        "per_upload_cpu_ms": per_upload_cpu_ms(seconds, mean_windows(workload), costs, asr_per_upload),
     }
 
 
-def per_upload_cpu_ms(seconds: float, windows: float, costs: Costs) -> dict[str, float]:
-    """CPU milliseconds one upload of each kind costs end to end (mean audio length)."""
+def per_upload_cpu_ms(seconds: float, windows: float, costs: Costs,
+                      asr_cpu_s: float | None = None) -> dict[str, float]:
+    """CPU milliseconds one upload of each kind costs end to end (mean audio length); ``asr_cpu_s``: a
+    speech upload's ASR CPU s (default: ``windows`` full windows)."""
     light = costs.light_cpu_ms_per_upload + costs.hop_cpu_ms
     silent_or_music = seconds * costs.decode_vad_cpu_s_per_audio_s * 1000 + light
     return {
         "text-only": light,
         "silent": silent_or_music,
         "music-only": silent_or_music,
-        "speech": silent_or_music + windows * costs.asr_cpu_s_per_window * 1000,
+        "speech": silent_or_music + (windows * costs.asr_cpu_s_per_window if asr_cpu_s is None else asr_cpu_s) * 1000,
         "reused-sound": seconds * costs.decode_cpu_s_per_audio_s * 1000 + light,
     }
 
@@ -139,7 +202,11 @@ def measured_costs(results: Path, base: Costs = Costs()) -> tuple[Costs, list[st
         if rates:
             costs = replace(costs, **{field: sorted(rates)[len(rates) // 2]})
             found.append(f"{field} from bench_summary.json per_upload {'/'.join(names)} (wall ms, median)")
-    if asr is not None:
+    context = results / "asr_context.json"
+    if context.is_file():
+        costs, notes = context_costs(json.loads(context.read_text("utf-8")), costs)
+        found += notes
+    elif asr is not None:
         asr_data = json.loads(asr.read_text("utf-8"))
         label = asr_data.get("default_decoding", {}).get("label")
         chosen = next((c for c in asr_data.get("configs", []) if c["label"] == label), None)
@@ -148,6 +215,43 @@ def measured_costs(results: Path, base: Costs = Costs()) -> tuple[Costs, list[st
             costs = replace(costs, asr_cpu_s_per_window=per_window[len(per_window) // 2])
             found.append(f"asr_cpu_s_per_window from {asr.name} ({label}, median CPU s per 30 s window)")
     return costs, found
+
+
+def context_costs(data: dict[str, Any], costs: Costs) -> tuple[Costs, list[str]]:
+    """Full-window and sized-window ASR costs from one bench.asr_context run (same clips, same process)."""
+    configs = {c["label"]: c for c in data.get("configs", [])}
+    choice = data.get("choice") or {}
+    chosen = configs.get(choice.get("policy") or choice.get("label") or "")
+    plain, once = configs.get("full window (plain faster-whisper)"), configs.get("full window, one encode")
+    if not (plain and once):
+        return costs, []
+    per_window = _mean([r["cpu_s"] for r in plain["rows"]])
+    single = _mean([r["cpu_s"] for r in once["rows"] if not r["fallback"]])
+    costs = replace(costs, asr_cpu_s_per_window=per_window, asr_lid_encode_cpu_s=max(0.0, per_window - single))
+    notes = ["asr_cpu_s_per_window, asr_lid_encode_cpu_s from asr_context.json (plain faster-whisper, and the "
+             "one-encode full window: mean CPU s per clip)"]
+    if chosen:
+        kept = [r for r in chosen["rows"] if not r["fallback"]]
+        by_window: dict[float, list[float]] = {}
+        for row in kept:
+            by_window.setdefault(float(row["window_s"]), []).append(row["cpu_s"])
+        if WINDOW_S not in by_window:  # no clip here needed a full window: the one-encode run measured it
+            by_window[WINDOW_S] = [single]
+        table = tuple(sorted((w, _mean(v)) for w, v in by_window.items()))
+        fell = [r for r in chosen["rows"] if r["fallback"]]
+        once_by_clip = {r["clip"]: r["cpu_s"] for r in once["rows"]}
+        extra = _mean([r["cpu_s"] - once_by_clip[r["clip"]] for r in fell])
+        costs = replace(costs, asr_sized_cpu_s_by_window=table, asr_sized_fallback_rate=len(fell) / len(chosen["rows"]),
+                        asr_sized_fallback_extra_cpu_s=max(0.0, extra))
+        notes.append(f"asr_sized_cpu_s_by_window, asr_sized_fallback_rate, asr_sized_fallback_extra_cpu_s from "
+                     f"asr_context.json ({chosen['label']}: mean CPU s per clip by encoder window, 30 s = the "
+                     "one-encode full window; fallback share and extra CPU over the one-encode full window, on "
+                     "the shared clips' language mix)")
+    return costs, notes
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,8 +270,12 @@ def main(argv: list[str] | None = None) -> int:
                         reuse_rate=args.reuse_rate, audio_fraction=args.audio_fraction)
     costs, sources = measured_costs(args.results_dir)
     costs = replace(costs, gpu_audio_s_per_s=args.gpu_audio_s_per_s)
+    deploy = Deployment()
+    sized, full = plan(workload, costs, deploy), plan(workload, costs, replace(deploy, context=ContextOptions()))
     result = {"workload": asdict(workload), "costs": asdict(costs), "measured": sources,
-              "deployment": asdict(Deployment()), "plan": plan(workload, costs, Deployment())}
+              "deployment": asdict(deploy), "plan": sized, "plan_full_window": full,
+              "asr_cores_saved": 1 - sized["busy_cores"]["asr"] / full["busy_cores"]["asr"]
+              if full["busy_cores"]["asr"] else 0.0}
     print(json.dumps(result, indent=2))
     return 0
 

@@ -27,6 +27,7 @@ from prometheus_client import (
 )
 
 from workers.stages import METRIC_STAGES
+from workers.transcribe.context import FALLBACK_REASONS as CONTEXT_FALLBACK_REASONS  # pure, no model code
 
 NAMESPACE = "fides"
 ASR_STAGE = "transcribe"
@@ -34,6 +35,8 @@ LANGUAGES = ("en", "id", "es", "pt", "fr", "ja", "ko", "und")
 COUNTRIES = ("US", "GB", "FR", "JP", "KR", "ID", "MX", "BR")
 FAILURE_KINDS = ("poison", "transient", "infrastructure")
 TRANSCRIPT_STATUSES = ("transcribed", "no_audio", "no_speech")
+# Why a decode in an encoder window sized to the speech was redone on the full 30 s window.
+ASR_CONTEXT_FALLBACK_REASONS = CONTEXT_FALLBACK_REASONS
 OTHER = "other"
 #: The Content-Type header to serve ``exposition()`` with.
 EXPOSITION_CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -104,6 +107,7 @@ class _Labels:
     dlq_reason: LabelSet = field(default_factory=LabelSet)
     failure_kind: LabelSet = field(default_factory=lambda: LabelSet(allowed=FAILURE_KINDS))
     status: LabelSet = field(default_factory=lambda: LabelSet(allowed=TRANSCRIPT_STATUSES))
+    context_fallback: LabelSet = field(default_factory=lambda: LabelSet(allowed=ASR_CONTEXT_FALLBACK_REASONS))
     backend: LabelSet = field(default_factory=lambda: LabelSet(max_values=4))
     language: LabelSet = field(default_factory=lambda: LabelSet(allowed=LANGUAGES))
     language_source: LabelSet = field(default_factory=lambda: LabelSet(max_values=8))
@@ -150,6 +154,8 @@ METRIC_SPECS = (
     MetricSpec("asr_rtf", Histogram, "asr_real_time_factor", "ASR seconds per audio second.",
                ("backend",), RTF_BUCKETS),
     MetricSpec("transcripts", Counter, "transcripts_total", "Transcribe outcomes.", ("status",)),
+    MetricSpec("asr_context_fallbacks", Counter, "asr_context_fallbacks_total",
+               "Sized-window decodes redone on the full 30 s window.", ("reason",)),
     MetricSpec("transcript_cache", Counter, "transcript_cache_lookups_total", "Cache lookups.", ("result",)),
     MetricSpec("languages", Counter, "languages_detected_total", "Languages found.", ("language", "source")),
     MetricSpec("topics_tagged", Counter, "topics_tagged_total", "Health topics tagged.", ("topic",)),
@@ -184,6 +190,7 @@ class PipelineMetrics:
     asr_processing: Counter
     asr_rtf: Histogram
     transcripts: Counter
+    asr_context_fallbacks: Counter
     transcript_cache: Counter
     languages: Counter
     topics_tagged: Counter
@@ -221,6 +228,8 @@ class PipelineMetrics:
             return
         for status in TRANSCRIPT_STATUSES:
             self.transcripts.labels(status)
+        for reason in ASR_CONTEXT_FALLBACK_REASONS:
+            self.asr_context_fallbacks.labels(reason)
         for result in ("hit", "miss"):
             self.transcript_cache.labels(result)
 
@@ -268,6 +277,10 @@ class PipelineMetrics:
         """Count one transcribe outcome and whether the transcript cache answered it."""
         self.transcripts.labels(self.labels.status.clamp(status)).inc()
         self.transcript_cache.labels("hit" if cache_hit else "miss").inc()
+
+    def asr_context_fallback(self, reason: str) -> None:
+        """Count one sized-window decode that looked degenerate and was redone on the full window."""
+        self.asr_context_fallbacks.labels(self.labels.context_fallback.clamp(reason)).inc()
 
     def language_detected(self, language: str, source: str) -> None:
         """Count one language decision; languages outside the supported set count as ``other``."""

@@ -93,6 +93,8 @@ def stage_spec(runtime: Runtime, tables: StageTables) -> StageSpec:
         if transcript.status == "transcribed" and not transcript.cache_hit:
             runtime.metrics.observe_asr(core.backend.name, transcript.audio_duration_s,
                                         transcript.processing_ms / 1000.0)
+            if transcript.extra.get("asr_fallback"):
+                runtime.metrics.asr_context_fallback(transcript.extra["asr_fallback"])
         record = {
             "event_id": derive_event_id(upload["event_id"], STAGE, core.version),
             "upload": upload,

@@ -18,7 +18,7 @@ from workers.transcribe.backends import StreamingAsrBackend, collect_result
 from workers.transcribe.decode import DEFAULT_MAX_BYTES, NoAudioStream, audio_sha256, decode_audio
 from workers.transcribe.fetch import FetchPolicy, fetch_audio
 from workers.transcribe.types import SAMPLE_RATE, AsrBackend, AsrResult, DecodeOptions, Segment, Transcript
-from workers.transcribe.vad import VadOptions, speech_seconds
+from workers.transcribe.vad import VadOptions, speech_spans
 
 STAGE = "transcribe"
 
@@ -56,11 +56,14 @@ def transcribe(
         audio_duration_s=round(samples.size / SAMPLE_RATE, 3),
         audio_sha256=audio_sha256(samples),
     )
-    speech_s = speech_seconds(samples, options.vad_options) if options.vad else None
+    spans = speech_spans(samples, options.vad_options) if options.vad else None
+    speech_s = sum(end - start for start, end in spans) if spans is not None else None
     _check_deadline(deadline, "voice activity detection")
     if speech_s is not None and speech_s < options.vad_options.min_speech_s:
         return replace(base, processing_ms=_ms_since(started), extra={"speech_s": speech_s})
-    result = run_asr(samples, backend, options.decode, deadline)
+    # where the speech ends bounds the encoder window when it is sized to the speech
+    decode = replace(options.decode, speech_end_s=spans[-1][1]) if spans else options.decode
+    result = run_asr(samples, backend, decode, deadline)
     return replace(
         base,
         status="transcribed",
@@ -73,7 +76,7 @@ def transcribe(
         model=backend.model,
         compute_type=backend.compute_type,
         processing_ms=_ms_since(started),
-        extra={"speech_s": speech_s},
+        extra={"speech_s": speech_s, "asr_window_s": result.window_s, "asr_fallback": result.fallback},
     )
 
 
@@ -91,8 +94,12 @@ def transcribe_uri(
 
 
 def run_asr(samples: np.ndarray, backend: AsrBackend, decode: DecodeOptions, deadline: float) -> AsrResult:
-    """Run the backend, stopping between segments once ``deadline`` has passed."""
-    if not isinstance(backend, StreamingAsrBackend):
+    """Run the backend, stopping between segments once ``deadline`` has passed.
+
+    A decode sized to the speech is checked whole before it is trusted, so it is not streamed: the
+    deadline is checked once it is done (a sized window is shorter than the 30 s a streamed segment takes).
+    """
+    if decode.context.sized or not isinstance(backend, StreamingAsrBackend):
         result = backend.transcribe(samples, decode)
         _check_deadline(deadline, "speech recognition")
         return result

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from workers.transcribe.context import ContextOptions
 from workers.transcribe.core import TranscribeOptions
 from workers.transcribe.fetch import FetchPolicy
 from workers.transcribe.types import AsrBackend, DecodeOptions, Transcript
@@ -56,8 +57,15 @@ def transcribe_options(settings: Any) -> TranscribeOptions:
     return TranscribeOptions(
         max_audio_s=settings.max_audio_s, max_audio_bytes=settings.max_audio_bytes, vad=settings.vad_enabled,
         vad_options=VadOptions(threshold=settings.vad_threshold, min_speech_s=settings.vad_min_speech_s),
-        time_budget_s=settings.asr_time_budget_s, decode=DecodeOptions(beam_size=settings.asr_beam_size),
+        time_budget_s=settings.asr_time_budget_s,
+        decode=DecodeOptions(beam_size=settings.asr_beam_size, context=context_options(settings)),
     )
+
+
+def context_options(settings: Any) -> ContextOptions:
+    """The encoder window sizing from the settings (bucket sizes are the measured defaults)."""
+    return ContextOptions(sized=settings.asr_sized_context, margin_s=settings.asr_context_margin_s,
+                          full_window_languages=tuple(settings.asr_context_full_window_languages))
 
 
 def load_asr_backend(settings: Any) -> AsrBackend:

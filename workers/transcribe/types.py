@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from workers.transcribe.context import WINDOW_S, ContextOptions
+
 SAMPLE_RATE = 16_000  # Whisper's input rate; every decoder output is 16 kHz mono float32.
 
 
@@ -23,6 +25,8 @@ class DecodeOptions:
     temperature: float = 0.0
     condition_on_previous_text: bool = False  # short clips; avoids repetition loops on music
     without_timestamps: bool = False
+    context: ContextOptions = field(default_factory=ContextOptions)  # encoder window sized to the speech
+    speech_end_s: float | None = None  # per clip, set by the core: where VAD's last speech run ends
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class AsrResult:
     language: str
     language_probability: float
     language_alternatives: tuple[LanguageScore, ...]  # top-3, best first
+    window_s: float = WINDOW_S  # encoder window of the first 30 s (shorter when sized to the speech)
+    fallback: str | None = None  # why a sized decode was redone on the full window (context.FALLBACK_REASONS)
 
 
 @dataclass(frozen=True)
