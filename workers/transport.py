@@ -114,7 +114,7 @@ class _Consumer(faust_aiokafka.Consumer):
         committed: Mapping[Any, int | None] = await self.seek_to_committed()
         fresh = [tp for tp, offset in committed.items() if not offset and self._tracked(tp.topic)]
         if fresh:
-            await self.seek_to_beginning(*fresh)  # type: ignore[attr-defined]  # ThreadDelegateConsumer
+            await self._thread.seek_to_beginning(*fresh)
         self._committed_offset.update({ensure_TP(tp): offset or None for tp, offset in committed.items()})
         generation = self.app.consumer_generation_id
         for tp, offset in committed.items():

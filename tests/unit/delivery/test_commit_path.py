@@ -45,7 +45,7 @@ class Harness:
             self.sought_to_beginning.extend(partitions)
 
         self.consumer.seek_to_committed = seek_to_committed  # type: ignore[method-assign]
-        self.consumer.seek_to_beginning = seek_to_beginning  # type: ignore[method-assign]
+        self.consumer._thread.seek_to_beginning = seek_to_beginning  # type: ignore[method-assign]
 
         async def to_stream(message: Any) -> None:  # the conductor's per-partition callback
             message.incref()

@@ -30,6 +30,11 @@ def test_every_method_the_transport_replaces_still_exists_on_faust_s_consumer(na
     assert name in vars(_Consumer), name  # and we still replace it
 
 
+def test_the_consumer_thread_still_seeks_to_the_beginning_and_to_committed():
+    assert callable(getattr(faust_aiokafka.AIOKafkaConsumerThread, "seek_to_beginning", None))
+    assert "self._thread.seek_to_committed()" in source(faust_consumer.ThreadDelegateConsumer.seek_to_committed)
+
+
 def test_the_fetch_loop_still_reads_the_callback_and_read_offsets_we_replace():
     drain = source(BASE._drain_messages)
     assert "callback = self.callback" in drain  # deliveries go through our recording wrapper
