@@ -7,21 +7,18 @@
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
-from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 from kafka import KafkaProducer
 
-from workers.errors import InvalidEventError
+from workers.contracts.rules import validate_upload
 from workers.runtime import Runtime
 from workers.settings import Settings
 
-_REGION = re.compile(r"^[A-Z]{2}$")
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
+__all__ = ["UploadPublisher", "kafka_security", "new_upload", "validate_upload"]
 
 
 def new_upload(*, video_id: str, creator_id: str, region: str, caption: str = "", hashtags: list[str] | None = None,
@@ -36,24 +33,6 @@ def new_upload(*, video_id: str, creator_id: str, region: str, caption: str = ""
     }
 
 
-def validate_upload(upload: dict[str, Any]) -> dict[str, Any]:
-    """Check the contract rules Avro cannot express; raise InvalidEventError with every problem found."""
-    problems = [f"{k} must be a non-empty string" for k in ("event_id", "video_id", "creator_id")
-                if not isinstance(upload.get(k), str) or not upload[k].strip()]
-    if not isinstance(upload.get("region"), str) or not _REGION.match(upload["region"]):
-        problems.append(f"region {upload.get('region')!r} is not an ISO 3166-1 alpha-2 code (e.g. 'ID')")
-    if upload.get("declared_language") is not None and not _LANGUAGE.match(str(upload["declared_language"])):
-        problems.append(f"declared_language {upload['declared_language']!r} is not ISO 639-1 (e.g. 'id')")
-    if not isinstance(upload.get("uploaded_at"), int | datetime):
-        problems.append("uploaded_at must be epoch milliseconds (int) or a datetime")
-    tags = upload.get("hashtags", [])
-    if not isinstance(tags, list) or any(not isinstance(h, str) or h.startswith("#") for h in tags):
-        problems.append("hashtags must be a list of strings without the leading '#'")
-    if problems:
-        raise InvalidEventError("invalid UploadEvent: " + "; ".join(problems))
-    return upload
-
-
 class UploadPublisher:
     """Sends validated, Avro-encoded UploadEvents keyed by video_id; waits for broker acks on flush."""
 
@@ -64,7 +43,8 @@ class UploadPublisher:
                                        linger_ms=5, **kafka_security(settings))
 
     def publish(self, upload: dict[str, Any]) -> Any:
-        """Validate and send one upload; returns kafka-python's future (``.get()`` waits for the ack)."""
+        """Validate (``workers.contracts.rules``) and send one upload; returns kafka-python's future
+        (``.get()`` waits for the ack)."""
         return self._send("uploads.new", upload["video_id"], validate_upload(upload))
 
     def publish_creator(self, change: dict[str, Any] | None, creator_id: str) -> Any:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from workers.agents.common import StageClock, video_key
+from workers.contracts.rules import validate_upload
 from workers.cores import required
 from workers.errors import StageTimeout
 from workers.ids import derive_event_id
@@ -87,6 +88,9 @@ def stage_spec(runtime: Runtime, tables: StageTables) -> StageSpec:
 
     async def handle(upload: dict[str, Any] | None, source: SourceMessage) -> list[Emit]:
         assert upload is not None  # tombstones are not allowed on uploads.new
+        # Not every producer goes through the publisher: a broken contract is dead-lettered as
+        # invalid_event with every problem named, before any work (or any id derived from it).
+        validate_upload(upload)
         clock = StageClock(STAGE)
         transcript = await transcribe_upload(upload, core, cache, runtime)
         runtime.metrics.transcript_outcome(transcript.status, transcript.cache_hit)
