@@ -52,10 +52,13 @@ eval-language: venv
 	$(BIN)/python -m eval.language.evaluate --out results
 
 eval-tagging: venv
-	HF_HUB_OFFLINE=1 $(BIN)/python -m eval.tagging.evaluate
+	$(BIN)/python -m eval.tagging.evaluate
 
-train-tagging-head: venv
-	HF_HUB_OFFLINE=1 $(BIN)/python -m eval.tagging.train_head
+train-tagging-heads: venv
+	$(BIN)/python -m eval.tagging.train_heads
+
+bench-tagging: venv
+	$(BIN)/python -m bench.tagging
 
 lint: venv
 	$(BIN)/ruff check workers tests

@@ -47,4 +47,4 @@ def tag_lines(settings: Settings, lines: Iterable[str]) -> Iterator[dict[str, An
                        hashtags=tuple(row.get("hashtags", ())), language=language, secondary_language=None)
         result = core.tag(inp)
         yield {"text": text, "lang": language, "taxonomy_version": result.taxonomy_version,
-               "topics": [t.to_record() for t in result.topics]}
+               "topics": [t.to_record() for t in result.topics], "risk": result.risk}

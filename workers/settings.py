@@ -179,20 +179,8 @@ class Settings:
         "TAG_INCLUDE_ENGLISH", True, "Also apply English terms whatever the language (social-media English).")
     tag_use_learned_signal: bool = _setting(
         "TAG_USE_LEARNED_SIGNAL", True,
-        "Confirm/veto/add English topics with the offline MiniLM + trained head (see README).")
-    tag_learned_veto_below: float = _setting(
-        "TAG_LEARNED_VETO_BELOW", 0.05, "Drop a keyword topic the learned head rates below this probability.")
-    tag_learned_confirm_at: float = _setting(
-        "TAG_LEARNED_CONFIRM_AT", 0.4,
-        "Emit a weak-evidence topic the learned head rates at least this (texts of TAG_LEARNED_MIN_WORDS words "
-        "or more).")
-    tag_learned_add_at: float = _setting(
-        "TAG_LEARNED_ADD_AT", 0.7,
-        "Emit a topic without keyword evidence (evidence source: learned) when the learned head rates it at "
-        "least this on a text of TAG_LEARNED_MIN_WORDS words or more (above 1 = never).")
-    tag_learned_min_words: int = _setting(
-        "TAG_LEARNED_MIN_WORDS", 30,
-        "Words an English text needs before the learned head may confirm or add a topic (shorter: veto only).")
+        "Add or veto topics and raise the risk level with the offline multilingual encoder + trained heads "
+        "(per-topic thresholds chosen by cross-validation, in learned_heads.json; docs/tagging.md).")
     boost_factor: float = _setting("BOOST_FACTOR", 1.5, "Ranking boost for Fides creators' health content.")
     boost_min_score: float = _setting("BOOST_MIN_SCORE", 0.6, "Topic score that counts for a Fides boost.")
     psa_min_score: float = _setting(

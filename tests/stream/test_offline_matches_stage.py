@@ -56,6 +56,7 @@ def test_offline_tag_prints_the_stage_topics(runtime, recorder, cores):
     offline = list(tag_lines(runtime.settings, lines))
     for (_, tagged), printed in zip(staged, offline, strict=True):
         assert printed["topics"] == tagged["topics"] and tagged["topics"]
+        assert printed["risk"] == tagged["risk"]
 
 
 def test_offline_detect_language_is_the_stage_decision_without_region(runtime, cores):

@@ -63,7 +63,8 @@ def route_input(event: dict[str, Any]) -> RouteInput:
     upload = event["upload"]
     return RouteInput(video_id=upload["video_id"], creator_id=upload["creator_id"], region=upload["region"],
                       language=event["language"]["language"],
-                      topics=tuple(TopicTag.from_record(t) for t in event["topics"]))
+                      topics=tuple(TopicTag.from_record(t) for t in event["topics"]),
+                      risk=event.get("risk", "none"))
 
 
 def stage_spec(runtime: Runtime, tables: StageTables) -> StageSpec:

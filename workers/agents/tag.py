@@ -41,6 +41,7 @@ def stage_spec(runtime: Runtime, tables: StageTables) -> StageSpec:
             "language": event["language"],
             "topics": [t.to_record() for t in result.topics],
             "taxonomy_version": result.taxonomy_version,
+            "risk": result.risk,
             "timings": [*event["timings"], clock.timing()],
         }
         return [Emit("uploads.tagged", video_key(event["upload"]), record)]

@@ -124,9 +124,15 @@ def _boosts(
     )
 
 
+CRISIS_TOPIC = "suicide_self_harm"
+
+
 def _psas(rule: Rule, inp: RouteInput, catalog: PsaCatalog, options: RouteOptions) -> tuple[PsaDecision, ...]:
     scores = {t.topic: t.score for t in inp.topics}
     wanted = [t for t in PSA_TOPICS if t in rule.topics and scores.get(t, 0.0) >= options.psa_min_score]
+    if inp.risk == "current" and CRISIS_TOPIC in rule.topics:
+        # A person at current risk: the crisis line comes first, whatever the topic's score.
+        wanted = [CRISIS_TOPIC, *(t for t in wanted if t != CRISIS_TOPIC)]
     decisions: list[PsaDecision] = []
     seen: set[str] = set()
     for topic in wanted:

@@ -45,6 +45,7 @@ class RouteInput:
     region: str  # ISO 3166-1 alpha-2 of the upload
     language: str  # decided language, ISO 639-1 or "und"
     topics: tuple[TopicTag, ...]
+    risk: str = "none"  # the tag stage's risk level (TaggedEvent.risk): "current" puts crisis lines first
 
 
 def _ids(event_id: str, enrichment_event_id: str, created_at: int) -> dict[str, Any]:

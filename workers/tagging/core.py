@@ -22,6 +22,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from workers.tagging.claims import CLAIM_SOURCE, ClaimMatcher
+from workers.tagging.learned import CRISIS_HEAD, NEVER_VETO, HeadPolicy
 from workers.tagging.normalize import hashtag_spans, normalize_text
 from workers.tagging.taxonomy import Taxonomy, TermHit
 from workers.tagging.types import (
@@ -35,15 +37,21 @@ from workers.tagging.types import (
 )
 
 MISINFORMATION = "misinformation_signal"
+CRISIS_TOPIC = "suicide_self_harm"
 
 
 class TopicSignal(Protocol):
-    """A learned second opinion on a few topics (``learned.LearnedSignal``; tests use fakes)."""
+    """A learned second opinion (``learned.LearnedSignal``; tests use fakes)."""
 
     languages: frozenset[str]
+    policy: Mapping[str, HeadPolicy]
 
     def topic_probabilities(self, text: str) -> Mapping[str, float]:
-        """Probability per known topic for one upload's text."""
+        """Calibrated probability per head (topics and ``CRISIS_HEAD``) for one upload's text."""
+        ...
+
+    def best_sentence(self, text: str, head: str) -> tuple[int, int]:
+        """Offsets in ``text`` of the sentence that drove ``head``."""
         ...
 
 
@@ -198,67 +206,77 @@ def combine(weights: list[float]) -> float:
     return 1.0 - math.prod(1.0 - w for w in weights)
 
 
-def _topic_score(matches: list[tuple[TermHit, TopicEvidence]], options: TagOptions) -> tuple[float, float]:
-    """(score, unanchored score): the second counts weak-only evidence, for the learned signal."""
+def _topic_score(matches: list[tuple[TermHit, TopicEvidence]], options: TagOptions) -> float:
+    """Noisy-or of a topic's matches; weak terms only count beside a medium or strong one."""
     counts: dict[str, int] = defaultdict(int)
     weights: list[float] = []
     for hit, _ in matches:
         counts[hit.term] += 1
         if counts[hit.term] <= options.max_repeats_per_term:
             weights.append(hit.weight)
-    # Weak terms only support a topic that has a medium or strong match of its own.
     anchored = any(w >= options.min_score for w in weights)
-    return (combine(weights) if anchored else 0.0), combine(weights)
+    return combine(weights) if anchored else 0.0
 
 
 def apply_learned(
-    leaf: dict[str, tuple[float, float]],
+    leaf: Mapping[str, float],
     probabilities: Mapping[str, float],
+    policy: Mapping[str, HeadPolicy],
     options: TagOptions,
-    addable: frozenset[str] | None = None,
-) -> dict[str, float]:
-    """Leaf scores after the learned signal: veto unlikely keyword topics; on long texts confirm and add topics.
+) -> tuple[dict[str, float], frozenset[str]]:
+    """Keyword scores after the learned heads, and the topics the heads added.
 
-    A vetoed topic scores 0. Topics the head does not know keep their keyword score. ``addable`` is None
-    for a short text (see ``tag``), where the head only vetoes. On a long text a confirmed weak-only
-    topic scores ``min_score`` (it has evidence, only weak), and so does a topic in ``addable`` that the
-    head rates at least ``learned_add_at`` without any keyword evidence: on posts the head finds what no
-    listed term says, and ``min_score`` keeps such a topic below the PSA and boost thresholds.
+    Per topic, as its policy says: a keyword topic the head rates below ``veto_below`` is dropped (never
+    suicide_self_harm, ``NEVER_VETO``); a topic without a keyword match that the head rates at least
+    ``add_at`` is added and scores its calibrated probability (at least ``min_score``, so it is emitted).
     """
-    adjusted = {}
-    for topic, (score, unanchored) in leaf.items():
+    adjusted = dict(leaf)
+    added = set()
+    for topic, rule in policy.items():
         p = probabilities.get(topic)
-        if p is None:
-            adjusted[topic] = score
-        elif score >= options.min_score:
-            adjusted[topic] = score if p >= options.learned_veto_below else 0.0
-        else:
-            confirm_at = options.learned_confirm_at if addable is not None else None
-            confirm = confirm_at is not None and unanchored > 0 and p >= confirm_at
-            adjusted[topic] = options.min_score if confirm else score
-    add_at = options.learned_add_at
-    for topic in addable or ():
-        likely = add_at is not None and probabilities.get(topic, 0.0) >= add_at
-        if likely and adjusted.get(topic, 0.0) < options.min_score:
-            adjusted[topic] = options.min_score
-    return adjusted
+        if p is None or topic == CRISIS_HEAD:
+            continue
+        keyword = leaf.get(topic, 0.0) >= options.min_score
+        if keyword and rule.veto_below is not None and p < rule.veto_below and topic not in NEVER_VETO:
+            adjusted[topic] = 0.0
+        elif not keyword and rule.add_at is not None and p >= rule.add_at:
+            adjusted[topic] = max(p, options.min_score)
+            added.add(topic)
+    return adjusted, frozenset(added)
 
 
-def _scores(
-    found: dict[str, list[tuple[TermHit, TopicEvidence]]],
-    taxonomy: Taxonomy,
-    options: TagOptions,
-    probabilities: Mapping[str, float] | None,
-    learned_span: TopicEvidence | None = None,
-) -> dict[str, tuple[float, list[TopicEvidence]]]:
-    # ``learned_span`` is set for a long text, where the head may add topics; it is their evidence.
-    leaf = {t: _topic_score(m, options) for t, m in found.items()}
-    addable = frozenset(taxonomy.topics) if learned_span else None
-    adjusted = (
-        apply_learned(leaf, probabilities, options, addable) if probabilities else {t: s for t, (s, _) in leaf.items()}
+def keyword_risk(
+    found: Mapping[str, list[tuple[TermHit, TopicEvidence]]], score: float, taxonomy: Taxonomy, options: TagOptions
+) -> str:
+    """The risk level the crisis terms alone give (see ``types.RISK_LEVELS``).
+
+    "current" needs a suicide_self_harm score of ``current_min_score`` (a strong term or two medium
+    ones) and a matched term that speaks of a person (not a mention term such as "suicide prevention",
+    not a hashtag); a weaker or mention-only match is "mention".
+    """
+    if score < options.min_score:
+        return "none"
+    personal = any(
+        e.source != "hashtags" and (CRISIS_TOPIC, hit.term) not in taxonomy.mention_terms
+        for hit, e in found.get(CRISIS_TOPIC, ())
     )
-    added = [learned_span] if learned_span else []
-    scores = {t: (score, [e for _, e in found.get(t, [])] or added) for t, score in adjusted.items()}
+    return "current" if personal and score >= options.current_min_score else "mention"
+
+
+def risk_level(keyword: str, scores: Mapping[str, float], probabilities: Mapping[str, float] | None,
+               policy: Mapping[str, HeadPolicy], options: TagOptions) -> str:
+    """The upload's risk level: the keywords' one, raised to "current" by the crisis head, never lowered."""
+    crisis_at = policy.get(CRISIS_HEAD, HeadPolicy()).add_at
+    if probabilities is not None and crisis_at is not None and probabilities.get(CRISIS_HEAD, 0.0) >= crisis_at:
+        return "current"
+    if keyword == "none" and scores.get(CRISIS_TOPIC, 0.0) >= options.min_score:
+        return "mention"
+    return keyword
+
+
+def _with_parents(
+    scores: dict[str, tuple[float, list[TopicEvidence]]], taxonomy: Taxonomy, options: TagOptions
+) -> dict[str, tuple[float, list[TopicEvidence]]]:
     for parent in {info.parent for info in taxonomy.topics.values() if info.parent}:
         children = [scores[c] for c in taxonomy.children(parent) if c in scores and scores[c][0] >= options.min_score]
         if not children:
@@ -283,37 +301,95 @@ def learned_text(fields: TagInput) -> str:
     return "\n".join(part for part in (fields.transcript, fields.caption, " ".join(fields.hashtags)) if part)
 
 
-def _probabilities(
-    text: str, found: dict[str, list[tuple[TermHit, TopicEvidence]]], signal: TopicSignal, options: TagOptions,
-    long_text: bool,
-) -> Mapping[str, float] | None:
-    # The model is only run when it can change something: keyword evidence to veto or confirm, or a long
-    # text where the head may add a topic (a threshold above 1 never adds: no ~15 ms model run for it).
-    may_add = long_text and options.learned_add_at is not None and options.learned_add_at <= 1.0
-    return signal.topic_probabilities(text) if found or may_add else None
+# --- Known false health claims (claims.py): misinformation evidence of their own -----------------------
+CLAIM_WEIGHT = 0.9  # a matched catalogue claim is strong misinformation evidence (above the review threshold)
 
 
-def tag(fields: TagInput, taxonomy: Taxonomy, options: TagOptions, signal: TopicSignal | None = None) -> TagResult:
-    """Tag one upload's transcript, caption and hashtags with health topics, best first.
+def add_claim_matches(
+    found: dict[str, list[tuple[TermHit, TopicEvidence]]], fields: TagInput, taxonomy: Taxonomy,
+    options: TagOptions, claims: ClaimMatcher,
+) -> None:
+    """Add a misinformation_signal match per sentence that asserts a known false claim.
 
-    ``signal`` (optional, see ``learned.py``) is used when ``options.use_learned_signal`` is set.
+    Evidence: source "claim", term = the claim id, offsets = the sentence in ``learned_text(fields)``.
     """
+    text = learned_text(fields)
+    for match in claims.match(text, select_languages(fields, taxonomy, options), fields.language):
+        hit = TermHit(MISINFORMATION, CLAIM_WEIGHT, match.claim_id)
+        found[MISINFORMATION].append((hit, TopicEvidence(CLAIM_SOURCE, match.start, match.end, match.claim_id)))
+
+
+@dataclass(frozen=True)
+class KeywordResult:
+    """What the taxonomy terms alone say about one upload (the learned heads build on it)."""
+
+    found: Mapping[str, list[tuple[TermHit, TopicEvidence]]]
+    scores: Mapping[str, float]  # leaf topic -> keyword score
+    risk: str
+
+
+def keyword_result(
+    fields: TagInput, taxonomy: Taxonomy, options: TagOptions, claims: ClaimMatcher | None = None
+) -> KeywordResult:
+    """Term matches (and known false claims, when ``claims`` is given), their topic scores and risk level."""
     found = _all_matches(fields, taxonomy, options)
-    probabilities, span = None, None
-    if signal is not None and options.use_learned_signal and fields.language in signal.languages:
-        text = learned_text(fields)
-        # The head was trained on posts: on a one-line caption or sentence it mistakes topic-adjacent words
-        # ("addicted to this show", "the main local beer", "the nervous system") for the condition, so only
-        # on a long text may it confirm a weak-only topic or add one; on any text it may veto.
-        long_text = len(text.split()) >= options.learned_min_words
-        probabilities = _probabilities(text, found, signal, options, long_text)
-        if probabilities is not None and long_text:  # the evidence of a topic the head adds: what it read
-            span = TopicEvidence(LEARNED_SOURCE, 0, len(text), LEARNED_TERM)
-    scores = _scores(found, taxonomy, options, probabilities, span)
+    if claims is not None:
+        add_claim_matches(found, fields, taxonomy, options, claims)
+    scores = {t: _topic_score(m, options) for t, m in found.items()}
+    return KeywordResult(found, scores, keyword_risk(found, scores.get(CRISIS_TOPIC, 0.0), taxonomy, options))
+
+
+def decide(
+    keywords: KeywordResult,
+    probabilities: Mapping[str, float] | None,
+    policy: Mapping[str, HeadPolicy],
+    options: TagOptions,
+) -> tuple[dict[str, float], str, dict[str, str]]:
+    """Leaf scores, risk level, and for each topic the heads added the head that drove it.
+
+    The one decision rule of the tagger; the evaluation applies it to cross-validated probabilities.
+    """
+    if probabilities is None:
+        return dict(keywords.scores), risk_level(keywords.risk, keywords.scores, None, policy, options), {}
+    adjusted, added = apply_learned(keywords.scores, probabilities, policy, options)
+    drivers = {t: t for t in added}
+    risk = risk_level(keywords.risk, adjusted, probabilities, policy, options)
+    if risk == "current" and adjusted.get(CRISIS_TOPIC, 0.0) < options.min_score:
+        # The crisis head found a current risk that no term named: the topic goes with it.
+        adjusted[CRISIS_TOPIC] = max(probabilities.get(CRISIS_HEAD, 0.0), options.min_score)
+        drivers[CRISIS_TOPIC] = CRISIS_HEAD
+    return adjusted, risk, drivers
+
+
+def tag(
+    fields: TagInput, taxonomy: Taxonomy, options: TagOptions, signal: TopicSignal | None = None,
+    claims: ClaimMatcher | None = None,
+) -> TagResult:
+    """Tag one upload's transcript, caption and hashtags with health topics and a risk level, best first.
+
+    ``signal`` (optional, see ``learned.py``) is used when ``options.use_learned_signal`` is set and the
+    upload's language is one it covers. ``claims`` (optional, see ``claims.py``) adds misinformation_signal
+    for sentences that assert a known false health claim.
+    """
+    keywords = keyword_result(fields, taxonomy, options, claims)
+    probabilities: Mapping[str, float] | None = None
+    policy: Mapping[str, HeadPolicy] = {}
+    text = learned_text(fields)
+    if signal is not None and options.use_learned_signal and fields.language in signal.languages and text.strip():
+        probabilities, policy = signal.topic_probabilities(text), signal.policy
+    adjusted, risk, drivers = decide(keywords, probabilities, policy, options)
+    scores: dict[str, tuple[float, list[TopicEvidence]]] = {}
+    for topic, score in adjusted.items():
+        evidence = [e for _, e in keywords.found.get(topic, [])]
+        if topic in drivers and signal is not None:
+            start, end = signal.best_sentence(text, drivers[topic])
+            evidence = [TopicEvidence(LEARNED_SOURCE, start, end, LEARNED_TERM)]
+        scores[topic] = (score, evidence)
+    scores = _with_parents(scores, taxonomy, options)
     topics = [
         TopicTag(topic, round(score, 4), tuple(sorted(set(evidence), key=_evidence_order)[: options.max_evidence]))
         for topic, (score, evidence) in scores.items()
         if score >= options.min_score
     ]
     topics.sort(key=lambda t: (-t.score, t.topic))
-    return TagResult(topics=tuple(topics), taxonomy_version=taxonomy.version)
+    return TagResult(topics=tuple(topics), taxonomy_version=taxonomy.version, risk=risk)

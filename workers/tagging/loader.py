@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from workers.errors import InfrastructureError
+from workers.tagging.claims import ClaimMatcher, load_matcher
 from workers.tagging.core import tag
 from workers.tagging.taxonomy import Taxonomy, load_taxonomy
 from workers.tagging.types import TagInput, TagOptions, TagResult
@@ -17,26 +19,40 @@ class TagCore:
     taxonomy: Taxonomy
     options: TagOptions
     signal: Any = None  # the learned second signal (workers.tagging.learned.LearnedSignal) or None
+    claims: ClaimMatcher | None = None  # known false health claims (claims.py), or None
 
     def tag(self, fields: TagInput) -> TagResult:
         """Health topics with evidence for one upload's text."""
-        return tag(fields, self.taxonomy, self.options, self.signal)
+        return tag(fields, self.taxonomy, self.options, self.signal, self.claims)
 
 
 def tag_options(settings: Any) -> TagOptions:
     """Tagging thresholds from the settings."""
     return TagOptions(
         min_score=settings.tag_min_score, include_english=settings.tag_include_english,
-        use_learned_signal=settings.tag_use_learned_signal, learned_veto_below=settings.tag_learned_veto_below,
-        learned_confirm_at=settings.tag_learned_confirm_at, learned_add_at=settings.tag_learned_add_at,
-        learned_min_words=settings.tag_learned_min_words)
+        use_learned_signal=settings.tag_use_learned_signal)
 
 
 def load_core(settings: Any) -> TagCore:
-    """The tag stage's core; the learned signal (torch + MiniLM) loads only when it is on."""
+    """The tag stage's core; the learned signal (multilingual encoder + heads) loads only when it is on."""
     signal = None
     if settings.tag_use_learned_signal:
         from workers.tagging.learned import LearnedSignal
 
         signal = LearnedSignal()
-    return TagCore(taxonomy=load_taxonomy(), options=tag_options(settings), signal=signal)
+    return TagCore(taxonomy=load_taxonomy(), options=tag_options(settings), signal=signal,
+                   claims=claim_matcher(signal))
+
+
+def claim_matcher(signal: Any) -> ClaimMatcher:
+    """The false-claim matcher, on the learned signal's multilingual encoder when it exposes one (one copy
+    of the model per process), else on its own; words only when no encoder can be loaded."""
+    encoder = getattr(signal, "encoder", None)
+    if encoder is None:
+        from workers.tagging.encoder import MultilingualEncoder
+
+        try:
+            encoder = MultilingualEncoder(threads=1)
+        except InfrastructureError:
+            encoder = None
+    return load_matcher(encoder)

@@ -91,6 +91,7 @@ class Taxonomy:
     hashtag_prefixes: tuple[tuple[str, tuple[TermHit, ...]], ...]
     hashtag_blockers: tuple[str, ...]
     debunk_cues: frozenset[str]
+    mention_terms: frozenset[tuple[str, str]] = frozenset()  # (topic, term): names the subject, no risk
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -325,6 +326,12 @@ def build_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
             hashtag_prefixes=prefixes,
             hashtag_blockers=tuple(normalize_hashtag(re.sub(r"[\s\-*]+", "", s)) for s in senses),
             debunk_cues=frozenset(normalize_text(str(c)) for c in data.get("negation", {}).get("debunk", ())),
+            mention_terms=frozenset(
+                (topic, str(term))
+                for topic, spec in data["topics"].items()
+                for terms in (spec.get("mention_terms") or {}).values()
+                for term in terms
+            ),
         )
     except (KeyError, TypeError, AttributeError, re.error) as exc:
         raise InfrastructureError(f"taxonomy data is malformed: {exc!r}", reason="taxonomy_invalid") from exc

@@ -14,6 +14,10 @@ STAGE = "tag"
 SOURCES = ("transcript", "caption", "hashtags")
 LEARNED_SOURCE = "learned"  # evidence of a topic the learned head added on its own (see core.apply_learned)
 LEARNED_TERM = "learned signal"
+# Risk level of an upload (TaggedEvent.risk): "current" = the author or someone described is at current
+# risk of suicide or self-harm (routing shows crisis lines first); "mention" = suicide or self-harm is the
+# subject (news, information, a figurative or unclear use); "none" = neither.
+RISK_LEVELS = ("none", "mention", "current")
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,10 @@ class TagOptions:
             more evidence after a point).
         include_english: also apply English terms whatever the decided language (social-media
             English is everywhere).
-        use_learned_signal: consult the learned signal passed to ``tag`` (English uploads only).
-        learned_veto_below: a keyword topic the learned head gives less than this probability is dropped.
-        learned_confirm_at: a topic with only weak keyword evidence is emitted when the head gives it at
-            least this probability and the text is long enough (None: never).
-        learned_add_at: a head topic is emitted without keyword evidence (a "learned" evidence span) when
-            the head gives it at least this probability and the text is long enough (None: never).
-        learned_min_words: words the learned text needs before the head may confirm or add a topic (it
-            was trained on posts; on a one-line caption it mistakes "addicted to this show" or "the
-            main local beer" for the condition, which the keyword senses and weights get right).
+        use_learned_signal: consult the learned signal passed to ``tag`` (its per-topic policy, chosen by
+            cross-validation, says where it may add a topic or veto one; see ``learned.py``).
+        current_min_score: a suicide_self_harm keyword score at or above this, from a term that is not
+            a mention term, makes the risk level "current" (one strong term, or two medium ones).
     """
 
     min_score: float = 0.5
@@ -66,10 +65,7 @@ class TagOptions:
     max_repeats_per_term: int = 2
     include_english: bool = True
     use_learned_signal: bool = True
-    learned_veto_below: float = 0.05
-    learned_confirm_at: float | None = 0.4
-    learned_add_at: float | None = 0.7
-    learned_min_words: int = 30
+    current_min_score: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -79,8 +75,9 @@ class TopicEvidence:
     Attributes:
         source: "transcript", "caption" or "hashtags"; or "learned" for a topic the learned head added
             without keyword evidence (``LEARNED_SOURCE``).
-        start: start offset in that field's normalized text (``normalize_field``); 0 for "learned".
-        end: end offset, exclusive; for "learned", the length of the text the head read (``learned_text``).
+        start: start offset in that field's normalized text (``normalize_field``); for "learned", the start
+            of the sentence that drove the head, in the text it read (``core.learned_text``).
+        end: end offset, exclusive (for "learned", the end of that sentence).
         term: the taxonomy term as written in taxonomy.yaml (or the hashtag entry); ``LEARNED_TERM`` for
             "learned".
     """
@@ -116,10 +113,11 @@ class TopicTag:
 
 @dataclass(frozen=True)
 class TagResult:
-    """The tagger's answer: topics best first and the taxonomy version that produced them."""
+    """The tagger's answer: topics best first, the taxonomy version that produced them, the risk level."""
 
     topics: tuple[TopicTag, ...]
     taxonomy_version: str
+    risk: str = "none"  # one of RISK_LEVELS
 
     def topic_ids(self) -> tuple[str, ...]:
         """Return the emitted topic ids, best first."""

@@ -93,7 +93,7 @@ def _evolved_schemas(tmp_path: Path) -> Path:
     ids = json.loads((target / "ids.json").read_text())
     ids["UploadEvent"] = 101
     (target / "ids.json").write_text(json.dumps(ids))
-    (target / "history").mkdir()
+    (target / "history").mkdir(exist_ok=True)
     (target / "history" / "1.avsc").write_text((SCHEMAS / "UploadEvent.avsc").read_text())
     return target
 

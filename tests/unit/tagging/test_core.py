@@ -202,8 +202,11 @@ def test_names_are_not_eating_disorder_code_words(taxonomy):
     assert "eating_disorder" in topics_of(taxonomy, "", "en", hashtags=("#proana",))
 
 
-def test_kms_hashtag_alone_is_only_supporting_evidence(taxonomy):
-    assert "suicide_self_harm" not in topics_of(taxonomy, "monday again", "en", hashtags=("#kms", "#funny"))
+def test_kms_alone_is_a_mention_without_a_help_line(taxonomy):
+    # "kms" is often a meme: it tags the topic (medium) but is no current risk and stays below the PSA score.
+    result = tag(TagInput(caption="monday again", hashtags=("#kms", "#funny"), language="en"), taxonomy, TagOptions())
+    suicide = next(t for t in result.topics if t.topic == "suicide_self_harm")
+    assert suicide.score < 0.75 and result.risk == "mention"
     assert "suicide_self_harm" in topics_of(taxonomy, "i want to die", "en", hashtags=("#kms",))
 
 

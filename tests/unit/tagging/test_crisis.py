@@ -1,0 +1,99 @@
+"""Golden crisis cases per language, keywords alone: ideation, plans, slang and misspellings give a current
+risk and the crisis line; hyperbole and insults aimed at others do not."""
+
+from __future__ import annotations
+
+import pytest
+
+from workers.tagging import TagInput, TagOptions, load_taxonomy, tag
+
+KEYWORDS = TagOptions(use_learned_signal=False)
+PSA_MIN = 0.75  # workers.routing.types.RouteOptions.psa_min_score
+
+CURRENT = [
+    ("en", "I want to kill myself tonight"),
+    ("en", "i think i will kil myself"),
+    ("en", "been having suicde thoughts again"),
+    ("en", "I want to unalive myself"),
+    ("en", "honestly I hope I don't wake up tomorrow"),
+    ("en", "done with life, I'm just so tired of it"),
+    ("en", "I tried to kill myself last year and I want to end it again"),
+    ("en", "by the time you read this I will be gone"),
+    ("es", "no quiero existir"),
+    ("es", "me quiero desaparecer de este mundo"),
+    ("es", "ya no quiero vivir, estoy cansada de vivir"),
+    ("pt", "eu quero me matar, não aguento mais viver"),
+    ("pt", "queria sumir, cansado de viver"),
+    ("id", "aku pengen mati aja, capek hidup"),
+    ("id", "pengen bunuh diri rasanya"),
+    ("fr", "je veux en finir, j'ai envie de mourir"),
+    ("ja", "もう死にたい"),
+    ("ja", "消えてしまいたい"),
+    ("ko", "정말 죽고 싶다"),
+    ("ko", "이 정도면 충분히 산 것 같은데"),
+]
+
+NOT_A_CRISIS_LINE = [
+    ("en", "this exam is killing me"),
+    ("en", "I'm dying of laughter at this video"),
+    ("en", "go die, nobody likes you"),
+    ("en", "kill yourself loser"),
+    ("es", "me muero de risa con este video"),
+    ("es", "me muero de hambre"),
+    ("pt", "vou morrer de rir"),
+    ("pt", "se eu tirar nota baixa vou me matar"),
+    ("pt", "morrendo de saudade de você"),
+    ("id", "mati gaya banget hari ini"),
+    ("id", "ngakak sampe mati"),
+    ("fr", "mort de rire"),
+    ("ja", "死ぬほど笑った"),
+    ("ko", "배고파 죽겠다"),
+    ("ko", "웃겨 죽겠다 진짜"),
+]
+
+MENTION = [
+    ("en", "Suicide prevention month: the hotline is open all night"),
+    ("es", "aumentan los casos de suicidio en jóvenes"),
+    ("ko", "자살예방 캠페인이 시작됐다"),
+]
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy()
+
+
+def run(taxonomy, language, text):
+    return tag(TagInput(caption=text, language=language), taxonomy, KEYWORDS)
+
+
+def crisis_score(result):
+    return next((t.score for t in result.topics if t.topic == "suicide_self_harm"), 0.0)
+
+
+@pytest.mark.parametrize(("language", "text"), CURRENT)
+def test_ideation_plans_and_slang_are_a_current_risk_with_the_crisis_line(taxonomy, language, text):
+    got = run(taxonomy, language, text)
+    assert got.risk == "current", (text, got)
+    assert crisis_score(got) >= PSA_MIN
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_A_CRISIS_LINE)
+def test_hyperbole_and_insults_get_no_crisis_line(taxonomy, language, text):
+    got = run(taxonomy, language, text)
+    assert got.risk != "current" and crisis_score(got) < PSA_MIN, (text, got)
+
+
+def test_abuse_aimed_at_others_is_bullying(taxonomy):
+    assert "bullying" in run(taxonomy, "en", "go kill yourself, nobody wants you here").topic_ids()
+
+
+@pytest.mark.parametrize(("language", "text"), MENTION)
+def test_news_and_prevention_are_a_mention(taxonomy, language, text):
+    got = run(taxonomy, language, text)
+    assert "suicide_self_harm" in got.topic_ids() and got.risk == "mention"
+
+
+def test_negated_ideation_is_no_risk(taxonomy):
+    got = run(taxonomy, "en", "I don't want to die, I just want a nap")
+    assert got.risk == "none" and "suicide_self_harm" not in got.topic_ids()
