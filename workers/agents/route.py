@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workers.agents.common import StageClock, now_ms, video_key
+from workers.agents.tag import tag_input
 from workers.cores import required
 from workers.ids import derive_event_id
 from workers.routing import FidesCreatorInfo, RouteDecision, RouteInput, route
@@ -12,6 +13,7 @@ from workers.runtime import Runtime
 from workers.stage import Emit, SourceMessage, StageSpec
 from workers.stages import StageTables
 from workers.tagging import TopicTag
+from workers.tagging.core import learned_text
 
 STAGE = "route"
 
@@ -64,7 +66,7 @@ def route_input(event: dict[str, Any]) -> RouteInput:
     return RouteInput(video_id=upload["video_id"], creator_id=upload["creator_id"], region=upload["region"],
                       language=event["language"]["language"],
                       topics=tuple(TopicTag.from_record(t) for t in event["topics"]),
-                      risk=event.get("risk", "none"))
+                      risk=event.get("risk", "none"), text=learned_text(tag_input(event)))
 
 
 def stage_spec(runtime: Runtime, tables: StageTables) -> StageSpec:

@@ -14,12 +14,14 @@ from workers.routing.catalog import PsaCatalog
 from workers.routing.registry import FidesCreatorInfo
 from workers.routing.types import (
     BoostDecision,
+    ClaimReview,
     PsaDecision,
     ReviewDecision,
     RouteDecision,
     RouteInput,
     RouteOptions,
 )
+from workers.tagging.claims import CLAIM_SOURCE, ClaimCatalog, load_catalog
 from workers.tagging.types import TopicTag
 
 
@@ -154,11 +156,40 @@ def _psas(rule: Rule, inp: RouteInput, catalog: PsaCatalog, options: RouteOption
     return tuple(decisions[: options.max_psas])
 
 
-def _reviews(rule: Rule, inp: RouteInput, options: RouteOptions) -> tuple[ReviewDecision, ...]:
+def claim_reviews(tags: tuple[TopicTag, ...], text: str, claims: ClaimCatalog) -> tuple[ClaimReview, ...]:
+    """The known false claims behind ``tags`` (evidence source "claim"), with their refuting sources.
+
+    The sentence is cut from ``text`` (``RouteInput.text``) by the evidence offsets; a claim id the
+    catalogue no longer has still reaches the reviewer, without statement or source.
+    """
+    reviews: dict[tuple[str, int], ClaimReview] = {}
+    for tag in tags:
+        for evidence in tag.evidence:
+            key = (evidence.term, evidence.start)
+            if evidence.source != CLAIM_SOURCE or key in reviews:
+                continue
+            inside = 0 <= evidence.start < evidence.end <= len(text)
+            sentence = text[evidence.start : evidence.end].strip() if inside else ""
+            claim = claims.get(evidence.term)
+            source = claim.source if claim else None
+            reviews[key] = ClaimReview(
+                evidence.term, claim.statement if claim else "", sentence, claim.fact if claim else "",
+                source.organisation if source else None, source.title if source else None,
+                source.url if source else None,
+            )
+    return tuple(reviews.values())
+
+
+def _reviews(
+    rule: Rule, inp: RouteInput, options: RouteOptions, claims: ClaimCatalog | None
+) -> tuple[ReviewDecision, ...]:
     tags: tuple[TopicTag, ...] = tuple(
         t for t in inp.topics if t.topic in rule.topics and t.score >= options.review_min_score
     )
-    return (ReviewDecision(inp.video_id, inp.creator_id, rule.reason, rule.rule_id, tags),) if tags else ()
+    if not tags:
+        return ()
+    found = claim_reviews(tags, inp.text, claims if claims is not None else load_catalog())
+    return (ReviewDecision(inp.video_id, inp.creator_id, rule.reason, rule.rule_id, tags, found),)
 
 
 def route(
@@ -167,8 +198,12 @@ def route(
     catalog: PsaCatalog,
     options: RouteOptions,
     rules: tuple[Rule, ...] = RULES,
+    claims: ClaimCatalog | None = None,
 ) -> RouteDecision:
-    """Apply the rule table to one tagged upload; ``creator`` is None when not in the Fides registry."""
+    """Apply the rule table to one tagged upload; ``creator`` is None when not in the Fides registry.
+
+    ``claims``: the false-claim catalogue that review requests cite (the packaged one by default).
+    """
     boosts: list[BoostDecision] = []
     psas: list[PsaDecision] = []
     reviews: list[ReviewDecision] = []
@@ -180,7 +215,7 @@ def route(
         elif rule.action is Action.PSA:
             psas.extend(_psas(rule, inp, catalog, options))
         else:
-            reviews.extend(_reviews(rule, inp, options))
+            reviews.extend(_reviews(rule, inp, options, claims))
     # The invariant, whatever the table says: no registry entry, no boost.
     return RouteDecision(
         boosts=tuple(boosts) if creator is not None else (), psas=tuple(psas), reviews=tuple(reviews)

@@ -46,6 +46,7 @@ class RouteInput:
     language: str  # decided language, ISO 639-1 or "und"
     topics: tuple[TopicTag, ...]
     risk: str = "none"  # the tag stage's risk level (TaggedEvent.risk): "current" puts crisis lines first
+    text: str = ""  # transcript, caption and hashtags joined as the tag stage read them (claim sentences index it)
 
 
 def _ids(event_id: str, enrichment_event_id: str, created_at: int) -> dict[str, Any]:
@@ -103,6 +104,27 @@ class PsaDecision:
 
 
 @dataclass(frozen=True)
+class ClaimReview:
+    """A known false claim the upload asserts and its refuting source (schemas/ClaimReview.avsc)."""
+
+    claim_id: str
+    statement: str
+    sentence: str
+    fact: str
+    source_organisation: str | None = None
+    source_title: str | None = None
+    source_url: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the ClaimReview Avro record."""
+        return {
+            "claim_id": self.claim_id, "statement": self.statement, "sentence": self.sentence, "fact": self.fact,
+            "source_organisation": self.source_organisation, "source_title": self.source_title,
+            "source_url": self.source_url,
+        }
+
+
+@dataclass(frozen=True)
 class ReviewDecision:
     """Request human trust & safety review, never removal (ReviewEvent minus ids)."""
 
@@ -111,6 +133,7 @@ class ReviewDecision:
     reason: str
     rule_id: str
     topics: tuple[TopicTag, ...]
+    claims: tuple[ClaimReview, ...] = ()  # the known false claims behind a misinformation review
 
     def to_record(self, *, event_id: str, enrichment_event_id: str, created_at: int) -> dict[str, Any]:
         """Return the ReviewEvent record."""
@@ -121,6 +144,7 @@ class ReviewDecision:
             "reason": self.reason,
             "rule_id": self.rule_id,
             "topics": [t.to_record() for t in self.topics],
+            "claims": [c.to_record() for c in self.claims],
         }
 
 
