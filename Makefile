@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PYTEST  := $(BIN)/python -m pytest
 
-.PHONY: venv demo test test-unit test-integration fuzz soak failover faults bench eval eval-language eval-tagging lint clean
+.PHONY: venv demo test test-unit test-integration fuzz soak failover faults bench eval eval-language eval-tagging eval-claims lint clean
 
 venv: $(STAMP)
 
@@ -46,13 +46,16 @@ faults: venv
 bench: venv
 	$(BIN)/python -m bench
 
-eval: eval-language eval-tagging
+eval: eval-language eval-tagging eval-claims
 
 eval-language: venv
 	$(BIN)/python -m eval.language.evaluate --out results
 
 eval-tagging: venv
 	$(BIN)/python -m eval.tagging.evaluate
+
+eval-claims: venv
+	$(BIN)/python -m eval.tagging.claims_eval
 
 train-tagging-heads: venv
 	$(BIN)/python -m eval.tagging.train_heads
