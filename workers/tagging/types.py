@@ -74,12 +74,13 @@ class TopicEvidence:
 
     Attributes:
         source: "transcript", "caption" or "hashtags"; or "learned" for a topic the learned head added
-            without keyword evidence (``LEARNED_SOURCE``).
-        start: start offset in that field's normalized text (``normalize_field``); for "learned", the start
-            of the sentence that drove the head, in the text it read (``core.learned_text``).
-        end: end offset, exclusive (for "learned", the end of that sentence).
+            without keyword evidence (``LEARNED_SOURCE``); or "claim" for a sentence that asserts a known
+            false health claim (``claims.CLAIM_SOURCE``, misinformation_signal only).
+        start: start offset in that field's normalized text (``normalize_field``); for "learned" and "claim",
+            the start of the sentence, in the text the head or the claim matcher read (``core.learned_text``).
+        end: end offset, exclusive (for "learned" and "claim", the end of that sentence).
         term: the taxonomy term as written in taxonomy.yaml (or the hashtag entry); ``LEARNED_TERM`` for
-            "learned".
+            "learned"; the claim id (claims.yaml) for "claim".
     """
 
     source: str
