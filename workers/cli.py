@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from workers.audit import add_audit_arguments
 from workers.errors import PipelineError
 from workers.jsonl import to_json
 from workers.settings import Settings, settings_table_markdown
@@ -127,6 +128,13 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    """Report uploads with no terminal answer after the grace period (exit 1 if any)."""
+    from workers.audit import run_audit_command
+
+    return run_audit_command(settings, args)
+
+
 def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
     """Inspect or replay dead letters."""
     from workers.dlq import run_dlq_command
@@ -174,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--execute", action="store_true", help="replay: really publish (default is a dry run)")
     dlq.add_argument("--timeout", type=float, default=5.0, help="stop reading after N idle seconds")
     dlq.set_defaults(fn=cmd_dlq)
+    audit = sub.add_parser("audit", help="uploads with no terminal answer after a grace period (exit 1 if any)")
+    add_audit_arguments(audit)
+    audit.set_defaults(fn=cmd_audit)
     return parser
 
 
