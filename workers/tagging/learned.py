@@ -22,10 +22,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from workers.errors import InfrastructureError
+
+if TYPE_CHECKING:  # the encoder module imports its model package only when an encoder is built
+    from workers.tagging.encoder import MultilingualEncoder
 
 HEADS_PATH = Path(__file__).with_name("learned_heads.json")
 CRISIS_HEAD = "crisis"
@@ -117,6 +121,11 @@ class LearnedSignal:
         self.languages = LANGUAGES
         self.policy = self.heads.policy
         self._encoder = MultilingualEncoder(threads=threads)
+
+    @property
+    def encoder(self) -> MultilingualEncoder:
+        """The loaded sentence encoder, shared with the claim matcher (``loader.claim_matcher``): one copy."""
+        return self._encoder
 
     def topic_probabilities(self, text: str) -> Mapping[str, float]:
         """Calibrated probability of each head (every topic, and ``CRISIS_HEAD``) for one text."""
