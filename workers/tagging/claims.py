@@ -66,7 +66,6 @@ class Claim:
     source: ClaimSource | None
     groups: tuple[Mapping[str, re.Pattern[str]], ...]
     paraphrases: tuple[str, ...]
-    negated: bool = False  # the claim itself is written with a negation ("masks don't work")
     window: int | None = None  # max words spanned by the group hits (None: the sentence)
 
 
@@ -274,7 +273,7 @@ def build_catalog(data: Mapping[str, Any]) -> ClaimCatalog:
                 claim_id=claim_id, family=str(spec["family"]), statement=str(spec["statement"]),
                 fact=str(spec["fact"]), source=_source(spec.get("source"), sources, claim_id),
                 groups=tuple(_compile_group(g) for g in words), paraphrases=tuple(paraphrases),
-                negated=bool(spec.get("negated", False)), window=spec.get("window"),
+                window=spec.get("window"),
             ))
         ids = [c.claim_id for c in claims]
         if len(set(ids)) != len(ids):
@@ -409,7 +408,7 @@ def framing_of(
             framing.debunk.get(lang), context, []
         ):
             return "debunk"
-        if not claim.negated and _negates(
+        if _negates(
             framing.negation.get(lang), sentence, claim_spans, lang in SUBSTRING_LANGUAGES
         ):
             return "negation"
