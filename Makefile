@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PYTEST  := $(BIN)/python -m pytest
 
-.PHONY: venv demo test test-unit test-integration fuzz soak failover faults bench eval eval-language eval-tagging eval-claims lint clean
+.PHONY: venv demo test test-unit test-integration fuzz soak failover faults chaos bench eval eval-language eval-tagging eval-claims lint clean
 
 venv: $(STAMP)
 
@@ -42,6 +42,11 @@ failover: venv
 
 faults: venv
 	$(BIN)/python -m reliability.faults
+
+CHAOS_REPEAT ?= 20
+chaos: venv
+	# every fault scenario CHAOS_REPEAT times, each run on a fresh broker, a CPU hog beside the workers
+	nice -n 5 $(BIN)/python -m reliability.campaign --repeat $(CHAOS_REPEAT) --hog
 
 bench: venv
 	$(BIN)/python -m bench

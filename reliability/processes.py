@@ -73,9 +73,20 @@ class WorkerProcess:
         self.proc.wait()
         return killed_at
 
+    def freeze(self) -> float:
+        """SIGSTOP: the process stops dead (no heartbeats, no commits) until ``thaw``; returns the time."""
+        frozen_at = time.time()
+        self.proc.send_signal(signal.SIGSTOP)
+        return frozen_at
+
+    def thaw(self) -> None:
+        """SIGCONT after ``freeze``: the process resumes where it stopped, unaware of the time lost."""
+        self.proc.send_signal(signal.SIGCONT)
+
     def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 60.0) -> int:
         """Send ``sig`` and wait for the exit (SIGKILL after ``timeout_s``); returns the exit code."""
         if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)  # a frozen process cannot act on the signal
             self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout=timeout_s)

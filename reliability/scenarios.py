@@ -1,6 +1,8 @@
 """The fault scenarios, each bounded in events and time: kill -9 and restart, kill -9 of one of two
-workers (failover), broker unreachable, SIGTERM and restart. Each returns a FaultResult; the chaos tests
-assert on it and ``python -m reliability.faults`` tabulates it."""
+workers (failover), broker unreachable, SIGTERM and restart, a worker frozen past the session timeout (a
+zombie), a worker joining mid-stream, scale-in and a rolling restart. Each returns a FaultResult; the chaos
+tests assert on it, ``python -m reliability.faults`` tabulates it and ``python -m reliability.campaign``
+repeats every one on fresh brokers."""
 
 from __future__ import annotations
 
@@ -30,7 +32,8 @@ class ScenarioOptions:
         events: inputs produced.
         rate_per_s: input rate while the fault happens.
         fault_at_share: the fault is injected once this share of the inputs has an output.
-        pause_s: how long the broker stays unreachable (broker scenario).
+        pause_s: how long the broker stays unreachable (broker scenario), or how long past the session
+            timeout a worker stays frozen (zombie scenario).
         timeout_s: bound on waiting for completion after the fault.
     """
 
@@ -213,4 +216,95 @@ def sigterm_and_restart(env: ScenarioEnv, options: ScenarioOptions) -> FaultResu
         stop_s=round(stop_s, 2),
         replay_s=_replay_s(delivery, options),
         survivor_alive=replacement.proc.poll() is None,
+    )
+
+
+def zombie_fenced(env: ScenarioEnv, options: ScenarioOptions) -> FaultResult:
+    """Two workers; one is frozen (SIGSTOP) past the session timeout, so the group moves its partitions to
+    the other, then thawed (SIGCONT): the zombie's late outputs are duplicates with the same ids and its
+    late commits must not move an offset past a message the new owner has not finished."""
+    started = time.monotonic()
+    zombie, survivor = env.start_worker("zombie"), env.start_worker("survivor")
+    wait_all_ready([zombie, survivor])
+    workload, producer = _start_stream(env, options)
+    frozen_at = zombie.freeze()
+    time.sleep(env.settings.session_timeout_s + options.pause_s)
+    zombie.thaw()
+    outputs, delivery = _finish(env, workload, producer, options)
+    resumed = first_output_after(outputs, frozen_at)
+    return FaultResult(
+        f"SIGSTOP past the session timeout ({env.settings.session_timeout_s:g} s + {options.pause_s:g} s), "
+        "then SIGCONT",
+        delivery,
+        time.monotonic() - started,
+        failover_s=round(max(resumed.values()), 2) if resumed else None,
+        recovery_s=round(min(resumed.values()), 2) if resumed else None,
+        replay_s=_replay_s(delivery, options),
+        survivor_alive=survivor.proc.poll() is None and zombie.proc.poll() is None,
+    )
+
+
+def join_mid_stream(env: ScenarioEnv, options: ScenarioOptions) -> FaultResult:
+    """Two workers; a third joins mid-stream: every partition moves once more, nothing is lost."""
+    started = time.monotonic()
+    first = [env.start_worker("a"), env.start_worker("b")]
+    wait_all_ready(first)
+    workload, producer = _start_stream(env, options)
+    joined_at = time.time()
+    third = env.start_worker("joiner")
+    outputs, delivery = _finish(env, workload, producer, options)
+    resumed = first_output_after(outputs, joined_at)
+    return FaultResult(
+        "a third worker joins mid-stream",
+        delivery,
+        time.monotonic() - started,
+        recovery_s=round(max(resumed.values()), 2) if resumed else None,
+        replay_s=_replay_s(delivery, options),
+        survivor_alive=all(w.proc.poll() is None for w in [*first, third]),
+    )
+
+
+def scale_in(env: ScenarioEnv, options: ScenarioOptions) -> FaultResult:
+    """Two workers; one is stopped (SIGTERM, no replacement) mid-stream: the other takes everything."""
+    started = time.monotonic()
+    leaving, staying = env.start_worker("leaving"), env.start_worker("staying")
+    wait_all_ready([leaving, staying])
+    workload, producer = _start_stream(env, options)
+    stopped_at = time.time()
+    exit_code = leaving.stop(signal.SIGTERM)
+    outputs, delivery = _finish(env, workload, producer, options)
+    resumed = first_output_after(outputs, stopped_at)
+    return FaultResult(
+        "scale-in: SIGTERM one of two workers, no replacement",
+        delivery,
+        time.monotonic() - started,
+        failover_s=round(max(resumed.values()), 2) if resumed else None,
+        exit_code=exit_code,
+        replay_s=_replay_s(delivery, options),
+        survivor_alive=staying.proc.poll() is None,
+    )
+
+
+def rolling_restart(env: ScenarioEnv, options: ScenarioOptions) -> FaultResult:
+    """Two workers replaced one at a time mid-stream (SIGTERM, then a replacement ready before the next)."""
+    started = time.monotonic()
+    workers = [env.start_worker("old-a"), env.start_worker("old-b")]
+    wait_all_ready(workers)
+    workload, producer = _start_stream(env, options)
+    restarted_at = time.time()
+    exit_codes = []
+    for index, old in enumerate(list(workers)):
+        exit_codes.append(old.stop(signal.SIGTERM))
+        workers[index] = env.start_worker(f"new-{index}")
+        wait_all_ready(workers)
+    outputs, delivery = _finish(env, workload, producer, options)
+    resumed = first_output_after(outputs, restarted_at)
+    return FaultResult(
+        "rolling restart of two workers (SIGTERM + replacement, one at a time)",
+        delivery,
+        time.monotonic() - started,
+        recovery_s=round(max(resumed.values()), 2) if resumed else None,
+        exit_code=max(exit_codes),
+        replay_s=_replay_s(delivery, options),
+        survivor_alive=all(w.proc.poll() is None for w in workers),
     )
