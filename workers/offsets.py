@@ -19,16 +19,23 @@ message no stage finished:
 ``OffsetLedger`` is the only bookkeeping commits are computed from, for every topic a stage consumes:
 the consumer reports each message it delivers (with the consumer generation it was fetched in), the
 stage agent reports each message it finished, and a partition's commit point is its lowest delivered,
-unfinished offset, or one past the last delivered when all are finished. Every assignment resets a
-partition to its committed offset and the new generation, so a mark from an older generation counts for
-nothing (that message is read again: a duplicate with the same ids, never a loss). ``workers.transport``
-wires it into Faust. Pure and synchronous: the consumer calls it from the event loop.
+unfinished offset, or one past the last delivered when all are finished. Deliveries must be contiguous:
+a message past the next expected offset (measured: after a rebalance, records fetched before the seek
+to the committed offset reach the streams after it, so offset 11 arrived while 4..10 had not) is not
+counted and the consumer re-reads from the expected offset; only when ``REREADS`` re-reads in a row
+show the same gap are the missing offsets taken as absent (retention, compaction, transaction markers).
+Every assignment resets a partition to its committed offset and the new generation, so a mark from an
+older generation counts for nothing (that message is read again: a duplicate with the same ids, never a
+loss). ``workers.transport`` wires it into Faust. Pure and synchronous: the consumer calls it from the event loop.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+
+REREADS = 3  # re-reads of a gap before its offsets count as absent from the log
+REREAD_AFTER_S = 1.0  # deliveries past a gap this soon after its re-read are the old fetch's tail
 
 
 @dataclass
@@ -37,6 +44,8 @@ class _Partition:
     base: int | None  # committed offset at the last reset; None: nothing committed (start of the log)
     frontier: int | None  # one past the highest offset delivered since the reset
     pending: set[int] = field(default_factory=set)  # delivered, not finished
+    rereads: int = 0  # re-reads of the gap at ``frontier``
+    reread_at: float | None = None  # when the last re-read was asked for
 
 
 @dataclass
@@ -46,11 +55,13 @@ class LedgerCounts:
     Attributes:
         stale_marks: finished-marks that counted for nothing (older generation, unknown or not delivered).
         stale_deliveries: deliveries ignored (older generation, partition not reset yet, below the base).
-        jumps: deliveries past the frontier (absent offsets: retention, compaction, transaction markers).
+        rereads: gaps the consumer was asked to re-read.
+        jumps: gaps accepted as absent offsets after ``REREADS`` re-reads.
     """
 
     stale_marks: int = 0
     stale_deliveries: int = 0
+    rereads: int = 0
     jumps: int = 0
 
 
@@ -70,18 +81,32 @@ class OffsetLedger:
         for tp in tps:
             self._partitions.pop(tp, None)
 
-    def delivered(self, tp: Hashable, offset: int, generation: int | None) -> bool:
-        """The consumer handed ``offset`` to the streams; False when it does not count (stale)."""
+    def delivered(self, tp: Hashable, offset: int, generation: int | None, now: float = 0.0) -> int | None:
+        """The consumer handed ``offset`` to the streams. Returns an offset to re-read ``tp`` from when
+        the delivery skipped past the next expected one (then it is not counted), else None."""
         part = self._partitions.get(tp)
         if part is None or generation != part.generation or (part.base is not None and offset < part.base):
             self.counts.stale_deliveries += 1
-            return False
+            return None
+        if part.frontier is not None and offset > part.frontier:
+            return self._gap(part, offset, now)
         part.pending.add(offset)
         if part.frontier is None or offset >= part.frontier:
-            if part.frontier is not None and offset > part.frontier:
-                self.counts.jumps += 1
-            part.frontier = offset + 1
-        return True
+            part.frontier, part.rereads, part.reread_at = offset + 1, 0, None
+        return None
+
+    def _gap(self, part: _Partition, offset: int, now: float) -> int | None:
+        assert part.frontier is not None
+        if part.reread_at is not None and now - part.reread_at < REREAD_AFTER_S:
+            return None  # the tail of the fetch from before the re-read: it will come again
+        if part.rereads < REREADS:
+            part.rereads, part.reread_at = part.rereads + 1, now
+            self.counts.rereads += 1
+            return part.frontier
+        self.counts.jumps += 1  # re-read REREADS times, still missing: not in the log
+        part.pending.add(offset)
+        part.frontier, part.rereads, part.reread_at = offset + 1, 0, None
+        return None
 
     def finished(self, tp: Hashable, offset: int, generation: int | None) -> bool:
         """A stage finished ``offset``; False when the mark counts for nothing (it will be read again)."""

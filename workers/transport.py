@@ -16,6 +16,7 @@ set the wait from ``FETCH_MAX_WAIT_MS`` instead.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
@@ -73,7 +74,11 @@ class _Consumer(faust_aiokafka.Consumer):
 
         async def on_message(message: Message) -> Any:
             if self._tracked(message.topic):
-                ledger.delivered(message.tp, message.offset, message.generation_id)
+                reread = ledger.delivered(message.tp, message.offset, message.generation_id, time.monotonic())
+                if reread is not None:
+                    log.warning("%s: offset %d arrived before %d; re-reading from %d", message.tp,
+                                message.offset, reread, reread)
+                    await self.seek(message.tp, reread)
             return await deliver(message)
 
         return on_message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workers.offsets import OffsetLedger
+from workers.offsets import REREAD_AFTER_S, REREADS, OffsetLedger
 
 TP = ("uploads", 0)
 
@@ -15,7 +15,7 @@ def test_commit_point_is_the_lowest_unfinished_offset():
     ledger.reset(TP, generation=3, committed=10)
     assert ledger.commit_point(TP) == 10
     for offset in range(10, 15):
-        assert ledger.delivered(TP, offset, 3)
+        assert ledger.delivered(TP, offset, 3) is None  # counted, in order
     for offset in (11, 12, 14):
         assert ledger.finished(TP, offset, 3)
     assert ledger.commit_point(TP) == 10
@@ -56,6 +56,30 @@ def test_a_reread_after_a_seek_back_waits_for_its_second_finish():
     assert ledger.commit_point(TP) == 1
 
 
+def test_a_delivery_past_the_next_offset_is_not_counted_and_asks_for_a_reread():
+    ledger = OffsetLedger()
+    ledger.reset(TP, generation=1, committed=4)
+    assert ledger.delivered(TP, 11, 1, now=10.0) == 4  # 4..10 not seen: re-read from 4
+    assert ledger.delivered(TP, 12, 1, now=10.1) is None  # the old fetch's tail: ignored, no new seek
+    assert ledger.commit_point(TP) == 4
+    for offset in range(4, 13):  # the re-read, in order
+        assert ledger.delivered(TP, offset, 1, now=11.0) is None
+        ledger.finished(TP, offset, 1)
+    assert ledger.commit_point(TP) == 13 and ledger.counts.rereads == 1 and ledger.counts.jumps == 0
+
+
+def test_a_gap_that_survives_every_reread_is_taken_as_absent():
+    ledger = OffsetLedger()
+    ledger.reset(TP, generation=1, committed=0)
+    now = 0.0
+    for _ in range(REREADS):
+        assert ledger.delivered(TP, 5, 1, now=now) == 0
+        now += REREAD_AFTER_S + 0.1
+    assert ledger.delivered(TP, 5, 1, now=now) is None  # compacted away / expired: accepted
+    ledger.finished(TP, 5, 1)
+    assert ledger.commit_point(TP) == 6 and ledger.counts.jumps == 1
+
+
 def test_forget_drops_the_partition():
     ledger = OffsetLedger()
     ledger.reset(TP, 1, 0)
@@ -67,13 +91,14 @@ def test_forget_drops_the_partition():
 def test_property_the_commit_point_never_passes_an_unfinished_delivered_offset(steps):
     ledger = OffsetLedger()
     ledger.reset(TP, generation=2, committed=0)
-    delivered: set[int] = set()
+    delivered: set[int] = set()  # counted deliveries: at or below the next expected offset
     finished: set[int] = set()
     for action, offset in steps:
         if action == "deliver":
-            ledger.delivered(TP, offset, 2)
-            delivered.add(offset)
-            finished.discard(offset)  # a re-read must be finished again
+            expected = max(delivered) + 1 if delivered else 0
+            if ledger.delivered(TP, offset, 2) is None and offset <= expected:
+                delivered.add(offset)
+                finished.discard(offset)  # a re-read must be finished again
         elif action == "finish":
             if ledger.finished(TP, offset, 2):
                 finished.add(offset)
