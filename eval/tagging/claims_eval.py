@@ -25,7 +25,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +239,37 @@ def cost(rows: Sequence[Row], matcher: ClaimMatcher, taxonomy: Taxonomy) -> dict
     }
 
 
+def tag_stage_cost(rows: Sequence[Row]) -> dict[str, Any]:
+    """The tag stage's CPU per upload (its core as the worker loads it, learned signal included) with and
+    without the claim matcher, interleaved, on gold_dev texts plus 50 copies of the costly upload."""
+    from workers.settings import Settings
+    from workers.tagging.loader import load_core
+
+    try:
+        core = load_core(Settings.from_env())
+    except (InfrastructureError, ValueError) as exc:
+        return {"error": str(exc)}
+    inputs = [TagInput(transcript=r.text, language=r.language) for r in rows]
+    inputs += [TagInput(transcript=COST_TRANSCRIPT, caption=COST_CAPTION, language="en")] * 50
+    cores = {"with_claims": core, "without_claims": replace(core, claims=None)}
+    samples: dict[str, list[float]] = {name: [] for name in cores}
+    for round_ in range(3):  # the first round warms up
+        for name, c in cores.items():
+            for fields in inputs:
+                start = time.process_time()
+                c.tag(fields)
+                if round_:
+                    samples[name].append(1000 * (time.process_time() - start))
+    embedder = core.claims.embedder if core.claims else None
+    out: dict[str, Any] = {"learned_signal": type(core.signal).__name__ if core.signal else None,
+                           "claims_encoder": embedder.name if embedder else None}
+    for name, values in samples.items():
+        values.sort()
+        out[name] = {"p50": round(statistics.median(values), 3), "p99": round(values[int(0.99 * (len(values) - 1))], 3),
+                     "n": len(values)}
+    return out
+
+
 def load_encoder() -> tuple[Any, str]:
     """The multilingual encoder the tag stage uses when installed, else MiniLM (English), else none."""
     from workers.tagging import encoder as module
@@ -291,6 +322,7 @@ def run(root: Path) -> dict[str, Any]:
     result["negative_sets"] = negatives(root, matcher, taxonomy)
     result["cost_ms_cpu_one_thread"] = {"words_only": cost(rows, words, taxonomy),
                                         f"words_and_{encoder_name}": cost(rows, matcher, taxonomy)}
+    result["tag_stage_cost_ms_cpu_one_thread"] = tag_stage_cost(rows)
     return result
 
 
@@ -357,6 +389,15 @@ def markdown(result: dict[str, Any]) -> str:
     for name, c in result["cost_ms_cpu_one_thread"].items():
         g, u = c["gold_dev_texts"], c["upload_60_words_reaching_encoder"]
         out.append(f"| {name} | {g['p50']} | {g['p99']} | {g['max']} | {u['p50']} | {u['p99']} |")
+    stage_cost = result.get("tag_stage_cost_ms_cpu_one_thread", {})
+    if "with_claims" in stage_cost:
+        out += ["", f"Tag stage as the worker loads it (learned signal {stage_cost['learned_signal']}, claims encoder "
+                f"{stage_cost['claims_encoder']}), gold_dev texts and 50 costly uploads, interleaved runs:", "",
+                "| tag stage | p50 | p99 | uploads |", "|---|---|---|---|"]
+        out += [f"| {name} | {stage_cost[name]['p50']} | {stage_cost[name]['p99']} | {stage_cost[name]['n']} |"
+                for name in ("with_claims", "without_claims")]
+    elif stage_cost:
+        out += ["", f"Tag stage cost not measured: {stage_cost.get('error')}"]
     return "\n".join(out) + "\n"
 
 
