@@ -9,6 +9,8 @@ Exit 1 when any upload older than the grace period has no answer: an operator st
 event id, partition and offset (docs/delivery.md, runbook).
 
 ``audit`` is the pure core; ``read_pipeline`` reads the three topics; ``run_audit_command`` is the CLI.
+With ``--every S --metrics-port P`` it audits every S seconds and serves the result on /metrics
+(``AuditMetrics``), for the alerts in deploy/prometheus/audit_alerts.yml.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 from workers.jsonl import to_json
 from workers.settings import Settings
@@ -129,6 +133,39 @@ def read_pipeline(settings: Settings, idle_s: float) -> tuple[list[UploadSeen], 
     return uploads, Answers(frozenset(event_ids), frozenset(coordinates))
 
 
+@dataclass(frozen=True)
+class AuditMetrics:
+    """What the auditor exposes on /metrics (its own registry: it is not a worker)."""
+
+    registry: CollectorRegistry
+    uploads: Gauge
+    unanswered: Gauge
+    in_grace: Gauge
+    last_success: Gauge
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> AuditMetrics:
+        """Register the audit gauges on ``registry``."""
+        return cls(
+            registry,
+            Gauge("fides_audit_uploads", "Uploads on uploads.new in the last audit's window.", registry=registry),
+            Gauge("fides_audit_unanswered_uploads",
+                  "Uploads past the grace period with no enrichment and no dead letter (last audit).",
+                  registry=registry),
+            Gauge("fides_audit_in_grace_uploads", "Uploads still within the grace period (last audit).",
+                  registry=registry),
+            Gauge("fides_audit_last_success_timestamp_seconds", "When the last audit finished (epoch s).",
+                  registry=registry),
+        )
+
+    def record(self, report: AuditReport, finished_at: float) -> None:
+        """Publish one audit's result."""
+        self.uploads.set(report.uploads)
+        self.unanswered.set(len(report.unanswered))
+        self.in_grace.set(report.in_grace)
+        self.last_success.set(finished_at)
+
+
 def _window(args: argparse.Namespace) -> tuple[int | None, int | None]:
     from workers.dlq import parse_time
 
@@ -136,15 +173,26 @@ def _window(args: argparse.Namespace) -> tuple[int | None, int | None]:
     return (int(since.timestamp() * 1000) if since else None, int(until.timestamp() * 1000) if until else None)
 
 
-def run_audit_command(settings: Settings, args: argparse.Namespace) -> int:
-    """Print a JSON summary line, then one JSON line per unanswered upload (at most ``--show``); exit 1 if any."""
+def _audit_once(settings: Settings, args: argparse.Namespace) -> AuditReport:
     since_ms, until_ms = _window(args)
     uploads, answers = read_pipeline(settings, args.timeout)
     report = audit(uploads, answers, int(time.time() * 1000), args.grace, since_ms, until_ms)
     print(to_json({"audit": report.summary(), "grace_s": args.grace}), flush=True)
     for item in report.unanswered[: args.show]:
         print(to_json({"unanswered": asdict(item)}), flush=True)
-    return 0 if report.complete else 1
+    return report
+
+
+def run_audit_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Print a JSON summary line, then one JSON line per unanswered upload (at most ``--show``); exit 1 if
+    any. With ``--every``: audit forever, serving the result on ``--metrics-port``."""
+    if not args.every:
+        return 0 if _audit_once(settings, args).complete else 1
+    metrics = AuditMetrics.create(CollectorRegistry())
+    start_http_server(args.metrics_port, registry=metrics.registry)
+    while True:
+        metrics.record(_audit_once(settings, args), time.time())
+        time.sleep(args.every)
 
 
 def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
@@ -155,3 +203,6 @@ def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds an upload may take before it counts as unanswered (default 600)")
     parser.add_argument("--show", type=int, default=100, help="print at most N unanswered uploads")
     parser.add_argument("--timeout", type=float, default=5.0, help="stop reading a topic after N idle seconds")
+    parser.add_argument("--every", type=float, default=0.0,
+                        help="audit every N seconds forever, serving the result on --metrics-port")
+    parser.add_argument("--metrics-port", type=int, default=9108, help="port of /metrics with --every")

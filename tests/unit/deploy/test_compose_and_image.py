@@ -53,7 +53,7 @@ def test_prometheus_scrapes_the_compose_workers_and_loads_the_rules() -> None:
     services = compose()["services"]
     assert "./deploy/prometheus:/etc/prometheus:ro" in services["prometheus"]["volumes"]
     config = yaml.safe_load((REPO / "deploy" / "prometheus" / "prometheus.yml").read_text())
-    assert config["rule_files"] == ["alerts.yml"]
+    assert config["rule_files"] == ["alerts.yml", "audit_alerts.yml"]
     (job,) = [job for job in config["scrape_configs"] if job["job_name"] == "fides-workers"]
     targets = {t.split(":")[0] for static in job["static_configs"] for t in static["targets"]}
     assert targets == {"worker-asr", "worker-light"} <= set(services)
