@@ -69,7 +69,7 @@ bench-tagging: venv
 	$(BIN)/python -m bench.tagging
 
 lint: venv
-	$(BIN)/ruff check workers tests
+	$(BIN)/ruff check workers bench reliability eval tests
 	$(BIN)/mypy workers
 
 clean:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 import faust
+from faust.exceptions import ConsumerNotStarted
 from faust.types import TP, EventT
 
 from workers.errors import InfrastructureError
@@ -144,9 +145,12 @@ class PipelineApp:
 
     def is_ready(self) -> bool:
         """Ready = cores loaded and partitions assigned (not mid-rebalance)."""
-        consumer = self.app.consumer if self.app.consumer_generation_id is not None else None
-        assigned = bool(consumer.assignment()) if consumer is not None else False
-        return self._ready and assigned and not self.app.rebalancing
+        if not self._ready or self.app.rebalancing:
+            return False
+        try:
+            return bool(self.app.consumer.assignment())
+        except ConsumerNotStarted:  # /readyz and /metrics answer before the consumer thread is up
+            return False
 
     def _register_web(self) -> None:
         app, metrics = self.app, self.runtime.metrics

@@ -17,7 +17,7 @@ from typing import Any
 from workers.audit import add_audit_arguments
 from workers.errors import PipelineError
 from workers.jsonl import to_json
-from workers.settings import Settings, settings_table_markdown
+from workers.settings import Settings, settings_doc_markdown
 from workers.stages import STAGE_IDS
 
 
@@ -124,7 +124,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     """Print the settings (secrets masked) or the README table."""
-    print(settings_table_markdown() if args.markdown else to_json(settings.masked()))
+    print(settings_doc_markdown() if args.markdown else to_json(settings.masked()), end="" if args.markdown else "\n")
     return 0
 
 

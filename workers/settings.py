@@ -1,7 +1,7 @@
 """One frozen, typed settings object built once from the environment and passed in.
 
-Every environment variable the workers read is declared here, with its default and meaning; the README's
-settings table is generated from these declarations (`python -m workers settings --markdown`).
+Every environment variable the workers read is declared here, with its default and meaning; the settings
+page (docs/settings.md) is generated from these declarations (`python -m workers settings --markdown`).
 Precedence: explicit keyword argument > environment variable > default.
 """
 
@@ -276,6 +276,22 @@ def _validate(settings: Settings) -> None:
         raise ValueError("STAGE_BATCH_SIZE must be at least 1 and STAGE_BATCH_WAIT_MS not negative")
     if settings.transcribe_inflight < 1:
         raise ValueError("TRANSCRIBE_INFLIGHT must be at least 1")
+
+
+SETTINGS_DOC_INTRO = """# Settings
+
+One frozen settings object (`workers/settings.py`) built once from the environment and passed in;
+explicit arguments beat environment variables beat defaults; secrets are masked in logs; a value outside
+a setting's fixed choices stops the worker at start-up with the variable and the allowed values named.
+This page is generated: `python -m workers settings --markdown > docs/settings.md` (a test keeps it
+current).
+
+"""
+
+
+def settings_doc_markdown() -> str:
+    """docs/settings.md: the introduction and the table, generated from the declarations above."""
+    return SETTINGS_DOC_INTRO + settings_table_markdown() + "\n"
 
 
 def settings_table_markdown() -> str:

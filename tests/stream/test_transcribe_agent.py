@@ -30,13 +30,22 @@ def run_upload(runtime, cache, upload):
     asyncio.run(process_message(stage_spec(runtime, StageTables(transcripts=cache)), runtime, message))
 
 
-def core_with(runtime, backend, tmp_path):
-    settings = runtime.settings.with_overrides(media_root=tmp_path)
-    core = TranscribeCore(backend, transcribe_options(settings), fetch_policy(settings))
-    return runtime.with_cores(Cores(transcribe=core))
+@pytest.fixture
+def core_with():
+    """Build the runtime with a transcribe core on ``backend``; its ASR threads stop after the test."""
+    built: list[Cores] = []
+
+    def build(runtime, backend, tmp_path):
+        settings = runtime.settings.with_overrides(media_root=tmp_path)
+        built.append(Cores(transcribe=TranscribeCore(backend, transcribe_options(settings), fetch_policy(settings))))
+        return runtime.with_cores(built[-1])
+
+    yield build
+    for cores in built:
+        cores.close()
 
 
-def test_upload_without_audio_skips_asr(runtime, recorder, tmp_path):
+def test_upload_without_audio_skips_asr(runtime, recorder, tmp_path, core_with):
     runtime = core_with(runtime, MustNotRun(), tmp_path)
     run_upload(runtime, {}, new_upload(video_id="v1", creator_id="c", region="ID", caption="halo"))
     (event,) = recorder.records("uploads.transcribed")
@@ -49,7 +58,7 @@ def test_upload_without_audio_skips_asr(runtime, recorder, tmp_path):
     ("http://169.254.169.254/latest/meta-data/", "fetch_refused"),
     ("gopher://example.com/x", "fetch_refused"),
 ])
-def test_refused_audio_uris_are_dead_lettered(runtime, recorder, tmp_path, uri, reason):
+def test_refused_audio_uris_are_dead_lettered(runtime, recorder, tmp_path, uri, reason, core_with):
     runtime = core_with(runtime, MustNotRun(), tmp_path)
     run_upload(runtime, {}, new_upload(video_id="v1", creator_id="c", region="US", audio_uri=uri))
     (dead,) = recorder.records("pipeline.dlq")
@@ -57,7 +66,7 @@ def test_refused_audio_uris_are_dead_lettered(runtime, recorder, tmp_path, uri, 
     assert recorder.records("uploads.transcribed") == []
 
 
-def test_non_audio_file_is_dead_lettered_as_not_audio(runtime, recorder, tmp_path):
+def test_non_audio_file_is_dead_lettered_as_not_audio(runtime, recorder, tmp_path, core_with):
     runtime = core_with(runtime, MustNotRun(), tmp_path)
     (tmp_path / "notes.mp3").write_text("this is not audio at all " * 50)
     run_upload(runtime, {}, new_upload(video_id="v1", creator_id="c", region="US",
@@ -67,7 +76,7 @@ def test_non_audio_file_is_dead_lettered_as_not_audio(runtime, recorder, tmp_pat
 
 
 @pytest.mark.slow
-def test_a_reused_sound_is_transcribed_once(runtime, recorder, tmp_path):
+def test_a_reused_sound_is_transcribed_once(runtime, recorder, tmp_path, core_with):
     runtime = core_with(runtime, load_asr_backend(runtime.settings), tmp_path)
     clip = resources.files("workers.samples").joinpath("audio", "en_cooking.flac")
     for name in ("a.flac", "b.flac"):
@@ -97,7 +106,7 @@ class CountingBackend:
 
 
 @pytest.mark.slow
-def test_uploads_of_one_sound_held_at_once_share_one_whisper_run(runtime, recorder, tmp_path):
+def test_uploads_of_one_sound_held_at_once_share_one_whisper_run(runtime, recorder, tmp_path, core_with):
     backend = CountingBackend(load_asr_backend(runtime.settings))
     runtime = core_with(runtime, backend, tmp_path)
     clip = resources.files("workers.samples").joinpath("audio", "en_cooking.flac")

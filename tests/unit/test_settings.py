@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.settings import REPO_ROOT, Settings, settings_table_markdown
+from workers.settings import REPO_ROOT, Settings, settings_doc_markdown, settings_table_markdown
 
 
 def test_explicit_beats_env_beats_default():
@@ -36,9 +36,10 @@ def test_secrets_are_masked():
     assert masked["sasl_password"] == "********" and "hunter2" not in str(masked)
 
 
-def test_readme_settings_table_is_current():
-    readme = (REPO_ROOT / "README.md").read_text()
-    assert settings_table_markdown() in readme, "run `python -m workers settings --markdown` and paste into README"
+def test_the_settings_doc_is_current():
+    doc = (REPO_ROOT / "docs" / "settings.md").read_text()
+    assert doc == settings_doc_markdown(), "run `python -m workers settings --markdown > docs/settings.md`"
+    assert settings_table_markdown() in doc
 
 
 @pytest.mark.parametrize(("env", "value"), [("ASR_BACKEND", "whisper.cpp"), ("LOG_FORMAT", "xml"),

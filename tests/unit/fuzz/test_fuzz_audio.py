@@ -77,6 +77,7 @@ def _decode_in_child(data: bytes) -> tuple:
 def decoder():
     """Decode in a child process, so a native crash (segfault) is a failed case, not a dead test run."""
     pools = [ProcessPoolExecutor(max_workers=1)]
+    pools[0].submit(int).result(timeout=30)  # start the pool's threads here, not inside the first test
 
     def decode(data: bytes) -> tuple:
         try:
