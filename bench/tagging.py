@@ -4,7 +4,8 @@ Uploads: a 60-word transcript and a 12-word caption cut from gold_dev texts (../
 language gold_dev has. Side by side in one run, each on the same uploads, one thread:
 
 - ``keywords``: the taxonomy alone;
-- ``adopted``: keywords + the multilingual encoder + heads (what the stage runs by default);
+- ``adopted``: keywords + the multilingual encoder + heads;
+- ``stage``: ``adopted`` + the known-false-claim matcher (``claims.py``), i.e. the tag stage's default core;
 - ``before``: keywords + all-MiniLM-L6-v2 (the English encoder the stage ran before), the encoder timed on
   the same text: today's cost where the old head ran (English uploads with a keyword match or long text).
 """
@@ -70,6 +71,10 @@ def measure(root: Path, repeats: int = 3) -> dict[str, Any]:
         "keywords": _time(lambda f: tag(f, taxonomy, keywords), inputs, repeats),
         "adopted": _time(lambda f: tag(f, taxonomy, adopted, signal), inputs, repeats),
     }
+    from workers.tagging.loader import claim_matcher
+
+    claims = claim_matcher(signal)
+    report["stage"] = _time(lambda f: tag(f, taxonomy, adopted, signal, claims), inputs, repeats)
     try:
         from workers.tagging.encoder import SentenceEncoder
 

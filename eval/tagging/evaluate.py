@@ -37,6 +37,7 @@ from eval.tagging.eval_data import REDDIT_TOPICS, LabelledText
 from eval.tagging.report import write_markdown
 from eval.tagging.scores import NONE, confusion, macro_f1, multi_label, single_label
 from workers.errors import InfrastructureError
+from workers.tagging.claims import ClaimMatcher, load_matcher
 from workers.tagging.core import TopicSignal, keyword_result, tag
 from workers.tagging.taxonomy import Taxonomy, load_taxonomy
 from workers.tagging.types import TagInput, TagOptions, TagResult
@@ -54,6 +55,7 @@ def tag_text(
 ) -> TagResult:
     """Tag one example's text as a transcript in its own language."""
     return tag(TagInput(transcript=example.text, language=example.language), taxonomy, options, signal)
+
 
 
 def primary_topic(result: TagResult, topics: Sequence[str]) -> str:
@@ -91,14 +93,16 @@ def evaluate_reddit(
 
 
 def evaluate_tricky(
-    cases: list[dict], taxonomy: Taxonomy, options: TagOptions, signal: TopicSignal | None = None
+    cases: list[dict], taxonomy: Taxonomy, options: TagOptions, signal: TopicSignal | None = None,
+    claims: ClaimMatcher | None = None,
 ) -> dict:
     """Pass rate of the hand-written tricky cases per language, with the failures."""
     passed: Counter[str] = Counter()
     total: Counter[str] = Counter()
     failures = []
     for case in cases:
-        got = set(tag(TagInput(caption=case["text"], language=case["lang"]), taxonomy, options, signal).topic_ids())
+        fields = TagInput(caption=case["text"], language=case["lang"])
+        got = set(tag(fields, taxonomy, options, signal, claims).topic_ids())
         ok = set(case["expect"]) <= got and not set(case["forbid"]) & got
         total[case["lang"]] += 1
         passed[case["lang"]] += ok
@@ -124,24 +128,32 @@ def reliability(probabilities: np.ndarray, examples: Sequence[gold.GoldText]) ->
     return out
 
 
-def _keywords(rows: Sequence[gold.GoldText], taxonomy: Taxonomy, options: TagOptions) -> list:
-    return [keyword_result(TagInput(transcript=e.text, language=e.language), taxonomy, options) for e in rows]
+def _keywords(
+    rows: Sequence[gold.GoldText], taxonomy: Taxonomy, options: TagOptions, claims: ClaimMatcher | None = None
+) -> list:
+    return [keyword_result(TagInput(transcript=e.text, language=e.language), taxonomy, options, claims) for e in rows]
 
 
 def _probabilities(weights: np.ndarray, calibration: np.ndarray, x: np.ndarray) -> np.ndarray:
     return train_heads.apply_calibration(train_heads.scores_of(weights, x), calibration)
 
 
-def evaluate_learned(root: Path, taxonomy: Taxonomy, options: TagOptions, encoder: object) -> dict:
-    """Everything that needs the heads: cross-validated gold_dev, SIB-200 x 12, weak crisis tweets."""
-    data = train_heads.load_data(root, encoder, taxonomy, options)
+def evaluate_learned(
+    root: Path, taxonomy: Taxonomy, options: TagOptions, encoder: object, claims: ClaimMatcher | None
+) -> dict:
+    """Everything that needs the heads: cross-validated gold_dev, SIB-200 x 12, weak crisis tweets.
+
+    The keyword side includes the known-false-claim matcher (``claims.py``) as the stage runs it.
+    """
+    data = train_heads.load_data(root, encoder, taxonomy, options, claims)
     cv = train_heads.crossval(data, options)
     final = train_heads.final_heads(data, cv, options)
+    adopted = train_heads.adoption(data, cv, options)
     keywords_only = train_heads.predictions(data.gold_keywords, None, {}, options)
     sib_rows = gold.sib_parallel(root, data.gold)
     sib_source = next(e.source for e in data.gold if e.sib_id is not None)
     weights, calibration = cv["models"][sib_source]
-    sib_keywords = _keywords(sib_rows, taxonomy, options)
+    sib_keywords = _keywords(sib_rows, taxonomy, options, claims)
     sib_prob = _probabilities(weights, calibration, embed_cached(encoder, [e.text for e in sib_rows]))  # type: ignore[arg-type]
     weak = gold.weak_crisis_examples(root)
     weak_preds: list[gold.Prediction] = []
@@ -151,16 +163,20 @@ def evaluate_learned(root: Path, taxonomy: Taxonomy, options: TagOptions, encode
         linked = {src for src, group in train_heads.SAME_DATA_SET.items() if group == f"weak:crisis:{language}"}
         left_out = {f"weak:crisis:{language}"} | linked
         w = train_heads.solve([s for g, s in data.stats.items() if g not in left_out])
-        kw = _keywords(rows, taxonomy, options)
+        kw = _keywords(rows, taxonomy, options, claims)
         prob = _probabilities(w, final.calibration, embed_cached(encoder, [e.text for e in rows]))  # type: ignore[arg-type]
         weak_preds += train_heads.predictions(kw, prob, final.policy, options)
         weak_kw_preds += train_heads.predictions(kw, None, {}, options)
     weak_order = [e for language in sorted({e.language for e in weak}) for e in weak if e.language == language]
     return {
+        "heads": final,
         "gold_dev": {
-            "adopted_crossvalidated": gold.score_gold(data.gold, cv["predictions"]),
+            "adopted_crossvalidated": gold.score_gold(data.gold, train_heads.adopted_predictions(
+                data, cv, adopted, options)),
+            "all_heads_crossvalidated": gold.score_gold(data.gold, cv["predictions"]),
             "keywords": gold.score_gold(data.gold, keywords_only),
         },
+        "adopted_heads": adopted,
         "policies_per_fold": {
             k: {t: vars(p) for t, p in policy.items() if p.add_at is not None or p.veto_below is not None}
             for k, policy in cv["policies"].items()
@@ -169,7 +185,7 @@ def evaluate_learned(root: Path, taxonomy: Taxonomy, options: TagOptions, encode
         "reliability_crossvalidated": reliability(cv["probabilities"], data.gold),
         "sib200_parallel": {
             "adopted_crossvalidated": gold.score_sib(sib_rows, train_heads.predictions(
-                sib_keywords, sib_prob, cv["policies"][sib_source], options)),
+                sib_keywords, sib_prob, train_heads.restrict(cv["policies"][sib_source], adopted), options)),
             "keywords": gold.score_sib(sib_rows, train_heads.predictions(sib_keywords, None, {}, options)),
         },
         "crisis_weak": {
@@ -191,11 +207,20 @@ def load_signal(options: TagOptions) -> tuple[TopicSignal | None, str]:
         return None, f"keywords only: learned signal unavailable ({exc})"
 
 
-def run(root: Path, options: TagOptions, out_dir: Path) -> dict:
-    """Every evaluation; the learned parts need the encoder package."""
+def run(root: Path, options: TagOptions, out_dir: Path, heads_out: Path | None = None) -> dict:
+    """Every evaluation; the learned parts need the encoder package. ``heads_out``: also write the shipped
+    heads there (the same training as ``train_heads``), before the stage-level parts load them."""
     from workers.tagging.encoder import MultilingualEncoder
+    from workers.tagging.learned import load_heads
 
     taxonomy = load_taxonomy()
+    encoder = MultilingualEncoder()
+    claims = load_matcher(encoder)
+    learned = evaluate_learned(root, taxonomy, options, encoder, claims)
+    heads = learned.pop("heads")
+    if heads_out is not None:
+        heads_out.write_text(heads.to_json() + "\n", encoding="utf-8")
+        load_heads.cache_clear()
     signal, configuration = load_signal(options)
     report: dict = {
         "taxonomy_version": taxonomy.version,
@@ -211,13 +236,13 @@ def run(root: Path, options: TagOptions, out_dir: Path) -> dict:
     before = out_dir / BEFORE_FILE
     if before.exists():
         report["before"] = json.loads(before.read_text(encoding="utf-8"))
-    report.update(evaluate_learned(root, taxonomy, options, MultilingualEncoder()))
+    report.update(learned)
     heldout = [e for e in eval_data.reddit_examples(root) if e.split == "heldout"]
     report["reddit_heldout"] = {
         "keywords": evaluate_reddit(heldout, taxonomy, options),
         "adopted": evaluate_reddit(heldout, taxonomy, options, signal),
     }
-    report["tricky"] = evaluate_tricky(eval_data.tricky_cases(), taxonomy, options, signal)
+    report["tricky"] = evaluate_tricky(eval_data.tricky_cases(), taxonomy, options, signal, claims)
     return report
 
 
@@ -226,11 +251,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared-dir", type=Path, default=eval_data.shared_dir())
     parser.add_argument("--out-dir", type=Path, default=Path("results"))
+    parser.add_argument("--write-heads", type=Path, default=None,
+                        help="also write the shipped heads (e.g. workers/tagging/learned_heads.json)")
     args = parser.parse_args(argv)
     if not (args.shared_dir / gold.GOLD_FILE).exists():
         print(f"reference data not found under {args.shared_dir} (set FIDES_SHARED_DIR)", file=sys.stderr)
         return 2
-    report = run(args.shared_dir, TagOptions(), args.out_dir)
+    report = run(args.shared_dir, TagOptions(), args.out_dir, args.write_heads)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     (args.out_dir / "tagging_eval.json").write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     (args.out_dir / "tagging_eval.md").write_text(write_markdown(report), encoding="utf-8")

@@ -127,6 +127,14 @@ def write_markdown(report: dict) -> str:
               "trained without that language's weak tweets)", ""] + _weak_table(report["crisis_weak"])
     lines += ["## Reliability of the cross-validated calibrated head probabilities (gold_dev)", ""]
     lines += _reliability(report["reliability_crossvalidated"])
+    adopted_heads = report.get("adopted_heads", {})
+    lines += ["## Heads adopted (outer cross-validation: keywords + head beat keywords alone on the topic's F1; "
+              "crisis: F2 of the crisis line)", "",
+              ", ".join(f"{h}: {'yes' if a else 'no'}" for h, a in adopted_heads.items()), "",
+              "Every head acting, cross-validated: macro-F1 "
+              f"{report['gold_dev']['all_heads_crossvalidated']['macro_f1']:.3f} (the adopted subset: "
+              f"{report['gold_dev']['adopted_crossvalidated']['macro_f1']:.3f}; choosing the subset on the same "
+              "outer folds is a mild selection effect).", ""]
     lines += ["## Shipped per-topic policy (chosen on the cross-validated probabilities)", "",
               "add_at: the head adds its topic at this calibrated probability; veto_below: a keyword topic "
               "below it is dropped (never suicide_self_harm with current-risk evidence); null: not adopted.", ""]

@@ -29,6 +29,7 @@ import numpy as np
 
 from eval.tagging import eval_data, gold, learned_data
 from eval.tagging.embedding_cache import embed_cached
+from workers.tagging.claims import ClaimMatcher, load_matcher
 from workers.tagging.core import KeywordResult, decide, keyword_result
 from workers.tagging.learned import CRISIS_HEAD, HEADS_PATH, NEVER_VETO, HeadPolicy, Heads
 from workers.tagging.taxonomy import Taxonomy, load_taxonomy
@@ -154,7 +155,9 @@ def choose_policy(
     crisis = np.array([e.crisis for e in examples])
     kw_current = np.array([k.risk == "current" for k in keywords])
     kw_suicide = np.array([k.scores.get(gold.CRISIS_TOPIC, 0.0) for k in keywords])
-    p_crisis = probabilities[:, HEADS.index(CRISIS_HEAD)]
+    p_crisis = probabilities[:, HEADS.index(CRISIS_HEAD)].copy()
+    # Where a negated or figurative crisis term ruled the topic out, the crisis head does not act.
+    p_crisis[np.array([gold.CRISIS_TOPIC in k.ruled_out for k in keywords])] = -1.0
     non_health = np.array([not e.health for e in examples])
     languages = np.array([e.language for e in examples])
     keyword_lines = kw_current | (kw_suicide >= gold.PSA_MIN_SCORE)
@@ -182,18 +185,25 @@ def choose_policy(
             best_score, best_at = score, add_at
     policy[CRISIS_HEAD] = HeadPolicy(add_at=best_at)
     current = kw_current | (p_crisis >= best_at if best_at is not None else False)
+    # A head may add its topic to at most 3 % (at least one) of a language's non-health texts.
+    allowance = {lang: max(1, round(FALSE_HELP_LINE_CEILING * int((non_health & (languages == lang)).sum())))
+                 for lang in checked}
     for topic in gold.TOPICS:
         truth = np.array([topic in e.topics for e in examples])
         keyword = np.array([k.scores.get(topic, 0.0) >= options.min_score for k in keywords])
         p = probabilities[:, HEADS.index(topic)]
+        addable = ~keyword & np.array([topic not in k.ruled_out for k in keywords])
         best_score, best = -1.0, HeadPolicy()
         vetoes = (None,) if topic in NEVER_VETO else (None, *VETO_GRID)
         for add_at in (None, *ADD_GRID):
             for veto in vetoes:
                 kept = keyword & ~(p < veto) if veto is not None else keyword
-                got = kept | (~keyword & (p >= add_at)) if add_at is not None else kept.copy()
+                got = kept | (addable & (p >= add_at)) if add_at is not None else kept.copy()
                 if topic == gold.CRISIS_TOPIC:
                     got = got | current
+                added = got & ~keyword & non_health
+                if any(int((added & (languages == lang)).sum()) > allowance[lang] for lang in checked):
+                    continue
                 score = _f(int((got & truth).sum()), int((got & ~truth).sum()), int((~got & truth).sum()))
                 if score > best_score + 1e-9:
                     best_score, best = score, HeadPolicy(add_at, veto)
@@ -216,8 +226,10 @@ def _weak_group(row: learned_data.Row) -> str:
     return f"weak:crisis:{row.language}" if row.source == "weak:crisis" else row.source
 
 
-def load_data(root: Path, encoder: object, taxonomy: Taxonomy, options: TagOptions) -> Data:
-    """Embed (cached) and summarise every group."""
+def load_data(
+    root: Path, encoder: object, taxonomy: Taxonomy, options: TagOptions, claims: ClaimMatcher | None = None
+) -> Data:
+    """Embed (cached) and summarise every group; keyword results with the claim matcher as the stage runs it."""
     examples = gold.gold_examples(root)
     weak = learned_data.weak_rows(
         root, frozenset(e.text for e in examples), frozenset(e.sib_id for e in examples if e.sib_id is not None)
@@ -233,7 +245,9 @@ def load_data(root: Path, encoder: object, taxonomy: Taxonomy, options: TagOptio
         index = np.array([g == group for g in groups])
         stats[group] = group_stats(x[index], targets[index], mask[index], weights[index])
     n_weak = len(weak)
-    keywords = [keyword_result(TagInput(transcript=e.text, language=e.language), taxonomy, options) for e in examples]
+    keywords = [
+        keyword_result(TagInput(transcript=e.text, language=e.language), taxonomy, options, claims) for e in examples
+    ]
     return Data(examples, x[n_weak:], targets[n_weak:], keywords, stats)
 
 
@@ -281,11 +295,56 @@ def crossval(data: Data, options: TagOptions, strict: bool = True) -> dict:
             "sources": sources, "models": models}
 
 
+def adoption(data: Data, cv: dict, options: TagOptions) -> dict[str, bool]:
+    """Per head, whether the outer cross-validation shows it helps: topic F1 (crisis: F2 of the crisis line)
+    of keywords + head above keywords alone."""
+    keywords = predictions(data.gold_keywords, None, {}, options)
+    adopted = {}
+    crisis = np.array([e.crisis for e in data.gold])
+    for head in HEADS:
+        if head == CRISIS_HEAD:
+            with_head = np.array([p.crisis_line() for p in cv["predictions"]])
+            alone = np.array([p.crisis_line() for p in keywords])
+            truth, beta = crisis, CRISIS_BETA
+        else:
+            with_head = np.array([head in p.scores for p in cv["predictions"]])
+            alone = np.array([head in p.scores for p in keywords])
+            truth, beta = np.array([head in e.topics for e in data.gold]), 1.0
+
+        def f(got: np.ndarray, truth: np.ndarray = truth, beta: float = beta) -> float:
+            return _f(int((got & truth).sum()), int((got & ~truth).sum()), int((~got & truth).sum()), beta)
+
+        adopted[head] = f(with_head) > f(alone) + 1e-9
+    return adopted
+
+
+def restrict(policy: Mapping[str, HeadPolicy], adopted: Mapping[str, bool]) -> dict[str, HeadPolicy]:
+    """The policy with the heads that cross-validation did not adopt switched off."""
+    return {h: (p if adopted.get(h, False) else HeadPolicy()) for h, p in policy.items()}
+
+
+def adopted_predictions(
+    data: Data, cv: dict, adopted: Mapping[str, bool], options: TagOptions
+) -> list[gold.Prediction]:
+    """The outer cross-validated predictions with only the adopted heads acting (per fold policies)."""
+    src = np.array([e.source for e in data.gold])
+    preds: list[gold.Prediction] = [gold.Prediction({})] * len(data.gold)
+    for k in cv["sources"]:
+        idx = np.where(src == k)[0]
+        policy = restrict(cv["policies"][k], adopted)
+        for i, p in zip(idx, predictions([data.gold_keywords[i] for i in idx], cv["probabilities"][idx], policy,
+                                         options), strict=True):
+            preds[i] = p
+    return preds
+
+
 def final_heads(data: Data, cv: dict, options: TagOptions) -> Heads:
-    """Heads trained on every group; calibration and policy from the outer out-of-fold scores."""
+    """Heads trained on every group; calibration and policy from the outer out-of-fold scores, with only the
+    heads that the outer cross-validation adopted acting."""
     weights = solve(list(data.stats.values()))
     calibration = calibrate(cv["scores"], data.gold_targets)
     policy = choose_policy(data.gold_keywords, apply_calibration(cv["scores"], calibration), data.gold, options)
+    policy = restrict(policy, adoption(data, cv, options))
     source = (
         "ridge + Platt heads on USE multilingual v3; weak labels: RMHD Reddit (subreddit), SIB-200 12 languages, "
         f"crisis_weak es/pt/id; gold_dev n={len(data.gold)} (weight {GOLD_WEIGHT}); ridge={RIDGE}; calibration and "
@@ -306,7 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from workers.tagging.encoder import MultilingualEncoder
 
     options = TagOptions()
-    data = load_data(args.shared_dir, MultilingualEncoder(), load_taxonomy(), options)
+    encoder = MultilingualEncoder()
+    data = load_data(args.shared_dir, encoder, load_taxonomy(), options, load_matcher(encoder))
     cv = crossval(data, options)
     heads = final_heads(data, cv, options)
     args.out.write_text(heads.to_json() + "\n", encoding="utf-8")

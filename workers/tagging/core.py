@@ -146,9 +146,11 @@ def _keep(
 
 
 def match_text(
-    source: str, text: str, languages: tuple[str, ...], taxonomy: Taxonomy, options: TagOptions
+    source: str, text: str, languages: tuple[str, ...], taxonomy: Taxonomy, options: TagOptions,
+    dropped: set[str] | None = None,
 ) -> Iterator[tuple[TermHit, TopicEvidence]]:
-    """Every kept term match in one normalized text field."""
+    """Every kept term match in one normalized text field; the topics of negated or non-health-sense
+    matches are added to ``dropped`` (the learned heads may not add those topics back)."""
     # Built at the first term match: most texts have none and never need the cues or the senses.
     context: LanguageContext | None = None
     blocked: dict[str | None, list[tuple[int, int]]] = {}
@@ -162,6 +164,8 @@ def match_text(
                 for hit in topic_matcher.hits[match.lastgroup or ""]:
                     if _keep(text, match.span(), hit, blocked, matcher.substring, context, taxonomy, options):
                         yield hit, TopicEvidence(source, match.start(), match.end(), hit.term)
+                    elif dropped is not None:
+                        dropped.add(hit.topic)
 
 
 def match_hashtags(hashtags: tuple[str, ...], taxonomy: Taxonomy) -> Iterator[tuple[TermHit, TopicEvidence]]:
@@ -180,12 +184,12 @@ def match_hashtags(hashtags: tuple[str, ...], taxonomy: Taxonomy) -> Iterator[tu
 
 
 def _all_matches(
-    fields: TagInput, taxonomy: Taxonomy, options: TagOptions
+    fields: TagInput, taxonomy: Taxonomy, options: TagOptions, dropped: set[str] | None = None
 ) -> dict[str, list[tuple[TermHit, TopicEvidence]]]:
     languages = select_languages(fields, taxonomy, options)
     streams = [
-        match_text("transcript", normalize_text(fields.transcript), languages, taxonomy, options),
-        match_text("caption", normalize_text(fields.caption), languages, taxonomy, options),
+        match_text("transcript", normalize_text(fields.transcript), languages, taxonomy, options, dropped),
+        match_text("caption", normalize_text(fields.caption), languages, taxonomy, options, dropped),
         match_hashtags(fields.hashtags, taxonomy),
     ]
     # The same span can match in two languages ("overthinking": en weak, id medium): keep the heavier.
@@ -223,12 +227,14 @@ def apply_learned(
     probabilities: Mapping[str, float],
     policy: Mapping[str, HeadPolicy],
     options: TagOptions,
+    ruled_out: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, float], frozenset[str]]:
     """Keyword scores after the learned heads, and the topics the heads added.
 
     Per topic, as its policy says: a keyword topic the head rates below ``veto_below`` is dropped (never
     suicide_self_harm, ``NEVER_VETO``); a topic without a keyword match that the head rates at least
-    ``add_at`` is added and scores its calibrated probability (at least ``min_score``, so it is emitted).
+    ``add_at`` is added and scores its calibrated probability (at least ``min_score``, so it is emitted),
+    unless a negated or figurative term of that topic ruled it out (``ruled_out``).
     """
     adjusted = dict(leaf)
     added = set()
@@ -239,7 +245,7 @@ def apply_learned(
         keyword = leaf.get(topic, 0.0) >= options.min_score
         if keyword and rule.veto_below is not None and p < rule.veto_below and topic not in NEVER_VETO:
             adjusted[topic] = 0.0
-        elif not keyword and rule.add_at is not None and p >= rule.add_at:
+        elif not keyword and rule.add_at is not None and p >= rule.add_at and topic not in ruled_out:
             adjusted[topic] = max(p, options.min_score)
             added.add(topic)
     return adjusted, frozenset(added)
@@ -326,17 +332,22 @@ class KeywordResult:
     found: Mapping[str, list[tuple[TermHit, TopicEvidence]]]
     scores: Mapping[str, float]  # leaf topic -> keyword score
     risk: str
+    # Topics a term named but negation or a non-health sense ruled out ("I'm not depressed", "me muero de
+    # risa"): the words said no, so the heads may not add them back.
+    ruled_out: frozenset[str] = frozenset()
 
 
 def keyword_result(
     fields: TagInput, taxonomy: Taxonomy, options: TagOptions, claims: ClaimMatcher | None = None
 ) -> KeywordResult:
     """Term matches (and known false claims, when ``claims`` is given), their topic scores and risk level."""
-    found = _all_matches(fields, taxonomy, options)
+    dropped: set[str] = set()
+    found = _all_matches(fields, taxonomy, options, dropped)
     if claims is not None:
         add_claim_matches(found, fields, taxonomy, options, claims)
     scores = {t: _topic_score(m, options) for t, m in found.items()}
-    return KeywordResult(found, scores, keyword_risk(found, scores.get(CRISIS_TOPIC, 0.0), taxonomy, options))
+    risk = keyword_risk(found, scores.get(CRISIS_TOPIC, 0.0), taxonomy, options)
+    return KeywordResult(found, scores, risk, frozenset(t for t in dropped if scores.get(t, 0.0) < options.min_score))
 
 
 def decide(
@@ -351,9 +362,10 @@ def decide(
     """
     if probabilities is None:
         return dict(keywords.scores), risk_level(keywords.risk, keywords.scores, None, policy, options), {}
-    adjusted, added = apply_learned(keywords.scores, probabilities, policy, options)
+    adjusted, added = apply_learned(keywords.scores, probabilities, policy, options, keywords.ruled_out)
     drivers = {t: t for t in added}
-    risk = risk_level(keywords.risk, adjusted, probabilities, policy, options)
+    crisis_ruled_out = CRISIS_TOPIC in keywords.ruled_out
+    risk = risk_level(keywords.risk, adjusted, None if crisis_ruled_out else probabilities, policy, options)
     if risk == "current" and adjusted.get(CRISIS_TOPIC, 0.0) < options.min_score:
         # The crisis head found a current risk that no term named: the topic goes with it.
         adjusted[CRISIS_TOPIC] = max(probabilities.get(CRISIS_HEAD, 0.0), options.min_score)

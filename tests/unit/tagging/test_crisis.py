@@ -97,3 +97,26 @@ def test_news_and_prevention_are_a_mention(taxonomy, language, text):
 def test_negated_ideation_is_no_risk(taxonomy):
     got = run(taxonomy, "en", "I don't want to die, I just want a nap")
     assert got.risk == "none" and "suicide_self_harm" not in got.topic_ids()
+
+
+@pytest.fixture(scope="module")
+def shipped_signal():
+    from workers.errors import InfrastructureError
+    from workers.tagging.learned import LearnedSignal
+
+    try:
+        return LearnedSignal()
+    except InfrastructureError as exc:
+        pytest.skip(f"learned signal unavailable: {exc}")
+
+
+@pytest.mark.parametrize(("language", "text"), CURRENT)
+def test_with_the_shipped_heads_every_crisis_case_stays_current(taxonomy, shipped_signal, language, text):
+    got = tag(TagInput(caption=text, language=language), taxonomy, TagOptions(), shipped_signal)
+    assert got.risk == "current" and crisis_score(got) >= PSA_MIN
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_A_CRISIS_LINE)
+def test_with_the_shipped_heads_hyperbole_and_insults_get_no_crisis_line(taxonomy, shipped_signal, language, text):
+    got = tag(TagInput(caption=text, language=language), taxonomy, TagOptions(), shipped_signal)
+    assert got.risk != "current" and crisis_score(got) < PSA_MIN, (text, got)

@@ -115,3 +115,13 @@ def test_real_encoder_puts_the_same_meaning_close_across_languages():
     encoder = MultilingualEncoder()
     en, es, other = encoder.encode(["I want to end my life", "quiero terminar con mi vida", "how do I file taxes"])
     assert float(en @ es) > float(en @ other) + 0.2
+
+
+def test_the_head_does_not_add_back_a_topic_the_words_ruled_out(taxonomy):
+    # Negated ("not depressed") or figurative ("morir de vergüenza") terms said no: the head may not say yes.
+    eager = FakeSignal({"depression": 0.99, "suicide_self_harm": 0.99, CRISIS_HEAD: 0.99},
+                       {"depression": HeadPolicy(add_at=0.5), "suicide_self_harm": HeadPolicy(add_at=0.5),
+                        CRISIS_HEAD: HeadPolicy(add_at=0.5)})
+    assert "depression" not in result(taxonomy, "I'm not depressed, I'm just tired from work", eager).topic_ids()
+    got = result(taxonomy, "me quiero morir de vergüenza jaja", eager, language="es")
+    assert "suicide_self_harm" not in got.topic_ids() and got.risk != "current"
