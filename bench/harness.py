@@ -108,18 +108,6 @@ def start_process(argv: list[str], env: dict[str, str], log_path: Path) -> subpr
                                 cwd=REPO_ROOT)
 
 
-def start_workers(settings: Settings, stages: Iterable[str], count: int, logs: Path,
-                  prefix: list[str] | None = None) -> list[subprocess.Popen[bytes]]:
-    """``count`` worker processes of one group running ``stages`` (each with its own web port)."""
-    procs = []
-    for i in range(count):
-        mine = settings.with_overrides(stages=tuple(stages), web_port=free_port(),
-                                       data_dir=Path(settings.data_dir) / f"w{i}")
-        argv = [*(prefix or []), "-m", "workers", "worker"]
-        procs.append(start_process(argv, settings_env(mine), logs / f"{settings.app_id}-w{i}.log"))
-    return procs
-
-
 def cpu_seconds(proc: subprocess.Popen[bytes]) -> float:
     """User + system CPU seconds a running process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()

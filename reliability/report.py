@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import json
-import platform
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.machine import describe_machine
 from workers.settings import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "results"
 
 
 def machine() -> dict[str, Any]:
-    """Where a measurement ran (numbers only compare on the same machine)."""
-    import os
-
-    return {
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    """Where a measurement ran (numbers only compare on the same machine): the benchmarks' description."""
+    return describe_machine(("faust-streaming", "aiokafka", "kafka-python"))
 
 
 def write_result(stem: str, payload: dict[str, Any], markdown: str, results_dir: Path = RESULTS_DIR) -> Path:

@@ -15,14 +15,6 @@ from typing import Protocol
 
 
 @dataclass(frozen=True)
-class LagOptions:
-    """How often the lag gauge is refreshed."""
-
-    #: Seconds between two lag refreshes; a few scrape intervals keeps the gauge fresh at little cost.
-    refresh_seconds: float = 10.0
-
-
-@dataclass(frozen=True)
 class PartitionLag:
     """The lag of one assigned topic-partition; ``lag`` is None while either offset is unknown."""
 

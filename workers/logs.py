@@ -21,12 +21,11 @@ from typing import Any, TextIO
 
 from workers.errors import InfrastructureError
 
-CONTEXT_FIELDS = ("event_id", "stage", "topic", "partition", "offset")
 #: Setting names whose values are secrets; a field or ``extra`` key with one of these names is masked.
 SECRET_NAMES = frozenset(
     {"kafka_sasl_password", "sasl_plain_password", "password", "passwd", "secret", "token", "api_key"}
 )
-MASK = "***"
+MASK = "***"  #: what a secret is replaced with, in logs and in ``Settings.masked()``
 _SECRET_ASSIGNMENT = re.compile(
     r"(?i)\b((?:kafka_)?(?:sasl_)?(?:plain_)?(?:password|passwd|secret|token|api_key))(\s*[=:]\s*)"
     r"(?:\"[^\"]*\"|'[^']*'|[^\s,;&'\"]+)"

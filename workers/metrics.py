@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -39,7 +38,6 @@ TRANSCRIPT_STATUSES = ("transcribed", "no_audio", "no_speech")
 ASR_CONTEXT_FALLBACK_REASONS = CONTEXT_FALLBACK_REASONS
 OTHER = "other"
 #: The Content-Type header to serve ``exposition()`` with.
-EXPOSITION_CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # Light stages (language, tag, route, registry) are pure CPU work on short text: langdetect takes a few
 # ms, tagging and routing well under one. Millisecond-scale buckets, 0.5 ms to 5 s, resolve their p99.

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
+from workers.logs import MASK
 from workers.stages import STAGE_IDS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # topics.yaml and schemas/ ship inside the package (links to the top-level copies in a checkout).
 CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
-SECRET_MASK = "********"  # noqa: S105 - the mask, not a secret
 
 # Settings with a fixed set of values: a value outside it stops the worker at start-up, naming the variable.
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
@@ -198,7 +198,7 @@ class Settings:
         out = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            out[f.name] = SECRET_MASK if f.metadata["secret"] and value else value
+            out[f.name] = MASK if f.metadata["secret"] and value else value
         return out
 
     def to_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:

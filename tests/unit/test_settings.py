@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from workers.logs import MASK
 from workers.settings import REPO_ROOT, Settings, settings_doc_markdown, settings_table_markdown
 
 
@@ -33,7 +34,7 @@ def test_bad_values_fail_loudly_with_the_variable_name(env):
 
 def test_secrets_are_masked():
     masked = Settings.from_env({"KAFKA_SASL_PASSWORD": "hunter2"}).masked()
-    assert masked["sasl_password"] == "********" and "hunter2" not in str(masked)
+    assert masked["sasl_password"] == MASK and "hunter2" not in str(masked)
 
 
 def test_the_settings_doc_is_current():

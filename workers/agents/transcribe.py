@@ -59,7 +59,7 @@ async def transcribe_upload(
     core.in_asr[sha256] = done
     transcript = None
     try:
-        transcript = await _transcribe_fresh(samples, core, started)
+        transcript = await _transcribe_fresh(samples, sha256, core, started)
     finally:
         del core.in_asr[sha256]
         done.set_result(transcript)
@@ -68,13 +68,13 @@ async def transcribe_upload(
     return transcript
 
 
-async def _transcribe_fresh(samples: Any, core: TranscribeCore, started: float) -> Transcript:
+async def _transcribe_fresh(samples: Any, sha256: str, core: TranscribeCore, started: float) -> Transcript:
     """Whisper on decoded samples within the time budget."""
     budget = core.options.time_budget_s
     deadline = time.monotonic() + budget
     try:
         transcript = await asyncio.wait_for(
-            _off_loop(core, transcribe, samples, core.backend, core.options, deadline=deadline),
+            _off_loop(core, transcribe, samples, core.backend, core.options, deadline=deadline, sha256=sha256),
             timeout=budget + _GRACE_S,
         )
     except TimeoutError as exc:

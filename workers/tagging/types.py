@@ -11,7 +11,6 @@ from typing import Any
 
 STAGE = "tag"
 
-SOURCES = ("transcript", "caption", "hashtags")
 LEARNED_SOURCE = "learned"  # evidence of a topic the learned head added on its own (see core.apply_learned)
 LEARNED_TERM = "learned signal"
 # Risk level of an upload (TaggedEvent.risk): "current" = the author or someone described is at current

@@ -42,9 +42,11 @@ def load_audio(uri: str, policy: FetchPolicy, options: TranscribeOptions) -> np.
 
 
 def transcribe(
-    samples: np.ndarray, backend: AsrBackend, options: TranscribeOptions, *, deadline: float | None = None
+    samples: np.ndarray, backend: AsrBackend, options: TranscribeOptions, *, deadline: float | None = None,
+    sha256: str | None = None,
 ) -> Transcript:
-    """VAD, then ASR when there is speech; ``deadline`` is a ``time.monotonic()`` instant.
+    """VAD, then ASR when there is speech; ``deadline`` is a ``time.monotonic()`` instant; ``sha256`` is
+    the samples' ``audio_sha256`` when the caller already has it (the agent hashed them for the cache).
 
     Without a deadline the clip gets ``options.time_budget_s`` from now. Raises ``StageTimeout`` when
     the deadline passes (checked between Whisper segments, so overshoot is at most one 30 s window).
@@ -54,7 +56,7 @@ def transcribe(
     base = Transcript(
         status="no_speech",
         audio_duration_s=round(samples.size / SAMPLE_RATE, 3),
-        audio_sha256=audio_sha256(samples),
+        audio_sha256=sha256 or audio_sha256(samples),
     )
     spans = speech_spans(samples, options.vad_options) if options.vad else None
     speech_s = sum(end - start for start, end in spans) if spans is not None else None
