@@ -78,7 +78,8 @@ class _Consumer(faust_aiokafka.Consumer):
                 if reread is not None:
                     log.warning("%s: offset %d arrived before %d; re-reading from %d", message.tp,
                                 message.offset, reread, reread)
-                    await self.seek(message.tp, reread)
+                    # On the consumer thread, like Faust's own seeks (aiokafka is not thread-safe).
+                    await self.seek_wait({message.tp: reread})
             return await deliver(message)
 
         return on_message

@@ -47,7 +47,11 @@ class Harness:
         self.consumer.seek_to_committed = seek_to_committed  # type: ignore[method-assign]
         self.consumer._thread.seek_to_beginning = seek_to_beginning  # type: ignore[method-assign]
         self.sought: list[tuple[Any, int]] = []
-        self.consumer._thread.seek = lambda tp, offset: self.sought.append((tp, offset))  # type: ignore[method-assign]
+
+        async def seek_wait(partitions: dict[Any, int]) -> None:
+            self.sought.extend(partitions.items())
+
+        self.consumer._thread.seek_wait = seek_wait  # type: ignore[method-assign]
 
         async def to_stream(message: Any) -> None:  # the conductor's per-partition callback
             message.incref()
