@@ -17,7 +17,7 @@ from bench.clips import Upload
 from workers.transcribe.types import AsrBackend, DecodeOptions, Transcript
 
 if TYPE_CHECKING:
-    from bench.worker import WorkerSpec
+    from bench.asr_spec import WorkerSpec
 
 
 def save_uploads(uploads: list[Upload], directory: Path) -> list[str]:
