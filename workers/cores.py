@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from workers.settings import Settings
 from workers.stages import STAGES
 
 if TYPE_CHECKING:  # the cores' modules load models; a worker imports only those of its own stages
@@ -40,7 +41,7 @@ def required(core: Core | None, stage: str) -> Core:
     return core
 
 
-def load_cores(settings: Any, stages: Iterable[str]) -> Cores:
+def load_cores(settings: Settings, stages: Iterable[str]) -> Cores:
     """Cores for ``stages``, each built once by its stage package's loader."""
     wanted = set(stages)
     return Cores(**{stage.id: import_module(stage.loader).load_core(settings)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from workers.contracts.topics import TopicCatalog, TopicSpec, load_topic_catalog
+from workers.settings import Settings
 
 log = logging.getLogger("workers.topics")
 
@@ -91,7 +91,7 @@ def apply_topics(
     return report
 
 
-def apply_topics_for(settings: Any) -> ApplyReport:
+def apply_topics_for(settings: Settings) -> ApplyReport:
     """``topics apply``: reconcile the cluster named by ``settings`` with the package's topics.yaml."""
     from workers.publisher import kafka_security
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from workers.language.detector import LanguageDetector
+from workers.settings import Settings
 
 
-def load_core(settings: Any) -> LanguageDetector:
+def load_core(settings: Settings) -> LanguageDetector:
     """The language stage's core (langdetect profiles and lexicons load here, not at import)."""
     return LanguageDetector()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from workers.routing.catalog import PsaCatalog, load_psa_catalog
 from workers.routing.types import RouteOptions
+from workers.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class RouteCore:
     options: RouteOptions
 
 
-def route_options(settings: Any) -> RouteOptions:
+def route_options(settings: Settings) -> RouteOptions:
     """Routing thresholds from the settings."""
     return RouteOptions(
         boost_factor=settings.boost_factor, boost_min_score=settings.boost_min_score,
@@ -25,6 +25,6 @@ def route_options(settings: Any) -> RouteOptions:
         max_psas=settings.max_psas_per_video)
 
 
-def load_core(settings: Any) -> RouteCore:
+def load_core(settings: Settings) -> RouteCore:
     """The route stage's core from the settings."""
     return RouteCore(catalog=load_psa_catalog(), options=route_options(settings))

@@ -12,6 +12,7 @@ import numpy as np
 import yaml
 
 from workers.publisher import new_upload
+from workers.settings import Settings
 
 SAMPLE_RATE = 16_000
 
@@ -77,7 +78,7 @@ def sample_creators() -> list[dict[str, Any]]:
             for row in _data()["creators"]]
 
 
-def publish_samples(settings: Any) -> list[dict[str, Any]]:
+def publish_samples(settings: Settings) -> list[dict[str, Any]]:
     """Publish the sample Fides creators, then the sample uploads (audio below MEDIA_ROOT); return the uploads."""
     from workers.publisher import UploadPublisher
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workers.errors import InfrastructureError
+from workers.settings import Settings
 from workers.tagging.claims import ClaimMatcher, load_matcher
 from workers.tagging.core import tag
 from workers.tagging.taxonomy import Taxonomy, load_taxonomy
@@ -26,14 +27,14 @@ class TagCore:
         return tag(fields, self.taxonomy, self.options, self.signal, self.claims)
 
 
-def tag_options(settings: Any) -> TagOptions:
+def tag_options(settings: Settings) -> TagOptions:
     """Tagging thresholds from the settings."""
     return TagOptions(
         min_score=settings.tag_min_score, include_english=settings.tag_include_english,
         use_learned_signal=settings.tag_use_learned_signal)
 
 
-def load_core(settings: Any) -> TagCore:
+def load_core(settings: Settings) -> TagCore:
     """The tag stage's core; the learned signal (multilingual encoder + heads) loads only when it is on."""
     signal = None
     if settings.tag_use_learned_signal:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
+from workers.settings import Settings
 from workers.transcribe.context import ContextOptions
 from workers.transcribe.core import TranscribeOptions
 from workers.transcribe.fetch import FetchPolicy
@@ -42,7 +42,7 @@ class TranscribeCore:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def fetch_policy(settings: Any) -> FetchPolicy:
+def fetch_policy(settings: Settings) -> FetchPolicy:
     """The audio fetch policy: one place for every URI scheme."""
     return FetchPolicy(
         media_root=settings.media_root, allowed_hosts=frozenset(settings.audio_allowed_hosts),
@@ -52,7 +52,7 @@ def fetch_policy(settings: Any) -> FetchPolicy:
     )
 
 
-def transcribe_options(settings: Any) -> TranscribeOptions:
+def transcribe_options(settings: Settings) -> TranscribeOptions:
     """Transcription options from the settings."""
     return TranscribeOptions(
         max_audio_s=settings.max_audio_s, max_audio_bytes=settings.max_audio_bytes, vad=settings.vad_enabled,
@@ -62,13 +62,13 @@ def transcribe_options(settings: Any) -> TranscribeOptions:
     )
 
 
-def context_options(settings: Any) -> ContextOptions:
+def context_options(settings: Settings) -> ContextOptions:
     """The encoder window sizing from the settings (bucket sizes are the measured defaults)."""
     return ContextOptions(sized=settings.asr_sized_context, margin_s=settings.asr_context_margin_s,
                           full_window_languages=tuple(settings.asr_context_full_window_languages))
 
 
-def load_asr_backend(settings: Any) -> AsrBackend:
+def load_asr_backend(settings: Settings) -> AsrBackend:
     """The Whisper backend chosen by ASR_BACKEND, on the base weights."""
     from workers.transcribe.backends import load_backend
     from workers.transcribe.model_store import ensure_model_dir
@@ -78,7 +78,7 @@ def load_asr_backend(settings: Any) -> AsrBackend:
                         settings.asr_threads)
 
 
-def load_core(settings: Any) -> TranscribeCore:
+def load_core(settings: Settings) -> TranscribeCore:
     """The transcribe stage's core from the settings."""
     return TranscribeCore(backend=load_asr_backend(settings), options=transcribe_options(settings),
                           policy=fetch_policy(settings), concurrency=settings.asr_concurrency)
