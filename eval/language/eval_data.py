@@ -10,48 +10,32 @@ import json
 import os
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-CAPTIONS_SOURCE = (
-    "hand-written short-video captions (eval/language/social_captions.yaml, written for this repo)"
-)
+CAPTIONS_SOURCE = "hand-written short-video captions (eval/language/social_captions.yaml, written for this repo)"
 SOURCE = "SIB-200 (dadelani/sib-200, Apache-2.0) sentences from FLORES-200 (CC BY-SA 4.0)"
 PRODUCT = ("en", "id", "es", "pt", "fr", "ja", "ko")
 LANGUAGES = ("en", "id", "ms", "es", "pt", "fr", "ja", "ko", "tl", "it", "de", "nl")
 _PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
 _JA_RUN = re.compile(r"[^\s、。，．！？「」『』（）()・:：;；\"'0-9０-９]+")
 
-# Simulated Whisper audio language id: (top-1 accuracy, languages it is confused with, most likely first).
-# Assumed rates, not measured on audio: roughly Whisper-base-like, pessimistic where Whisper is known to
-# struggle (Malay heard as Indonesian, Tagalog, Iberian pairs).
-AUDIO_BEHAVIOUR: dict[str, tuple[float, tuple[str, ...]]] = {
-    "en": (0.97, ("de", "nl", "fr")),
-    "id": (0.85, ("ms", "jv", "tl")),
-    "ms": (0.55, ("id", "jv", "tl")),
-    "es": (0.93, ("pt", "gl", "ca")),
-    "pt": (0.92, ("es", "gl", "it")),
-    "fr": (0.95, ("en", "it", "ca")),
-    "ja": (0.97, ("zh", "ko", "en")),
-    "ko": (0.97, ("ja", "zh", "en")),
-    "tl": (0.60, ("en", "id", "ms")),
-    "it": (0.93, ("es", "pt", "ca")),
-    "de": (0.95, ("nl", "en", "sv")),
-    "nl": (0.90, ("de", "af", "en")),
-}
+AUDIO_BACKENDS = ("faster-whisper", "openai-whisper")
+KINDS = ("sentence", "w1", "w2", "w3")  # whole sentences, then 1-, 2-, 3-word windows of them
 
 
 @dataclass(frozen=True)
 class Item:
-    """One labelled text with its simulated audio language id."""
+    """One labelled text; `audio` holds measured Whisper top-3 per backend where the language has clips."""
 
     lang: str  # true language
     text: str
-    kind: str  # "sentence" or "phrase"
-    words: int  # words in a phrase (1-3); 0 for sentences
-    audio: tuple[tuple[str, float], ...]  # simulated Whisper top-3, best first
+    kind: str  # one of KINDS
+    words: int  # words in a window (1-3); 0 for sentences
+    audio: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()  # (backend, top-3), from real clips
 
 
 def shared_dir() -> Path:
@@ -78,31 +62,39 @@ def phrase_of(text: str, lang: str, rng: random.Random, words: int) -> str:
     return " ".join(tokens[start : start + words])
 
 
-def simulate_audio(lang: str, rng: random.Random) -> tuple[tuple[str, float], ...]:
-    """Whisper-like top-3 audio languages: right with the language's accuracy, else a typical confusion."""
-    accuracy, confusers = AUDIO_BEHAVIOUR[lang]
-    if rng.random() < accuracy:
-        top = rng.uniform(0.55, 0.99)
-        rest = 1.0 - top
-        return ((lang, top), (confusers[0], rest * 0.6), (confusers[1], rest * 0.3))
-    top = rng.uniform(0.35, 0.75)
-    second = rng.uniform(0.05, (1.0 - top) * 0.9)
-    wrong = confusers[0] if rng.random() < 0.7 else confusers[1]
-    third = next(c for c in confusers if c != wrong)
-    return ((wrong, top), (lang, second), (third, (1.0 - top - second) / 2))
+def load_audio_probs(path: Path) -> dict[str, dict[str, list[tuple[tuple[str, float], ...]]]]:
+    """Measured Whisper top-3 per backend, grouped by the clip's true language (clip order kept)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, dict[str, list[tuple[tuple[str, float], ...]]]] = {}
+    for backend, measured in data["backends"].items():
+        for clip_id, top in measured["clips"].items():
+            lang = data["clips"][clip_id]["lang"]
+            out.setdefault(backend, {}).setdefault(lang, []).append(tuple((code, float(p)) for code, p in top))
+    return out
 
 
-def build_items(path: Path, split: str) -> list[Item]:
-    """Every sentence of the split plus one 1-3-word phrase derived from it, each with simulated audio."""
+def build_items(path: Path, split: str, audio_probs: Mapping[str, Mapping[str, list]] | None = None) -> list[Item]:
+    """Every sentence of the split and one seeded 1-, 2- and 3-word window of each.
+
+    Where real clips of the language exist, each item is paired with one clip's measured Whisper
+    probabilities (a seeded pick per item and backend); the other languages have no audio.
+    """
     items = []
     for row in load_rows(path, split):
-        index = row["meta"]["index_id"]
-        rng = random.Random(f"{row['lang']}:{index}")  # str seeds are stable across processes
-        words = 1 + index % 3
-        phrase = phrase_of(row["text"], row["lang"], rng, words)
-        items.append(Item(row["lang"], row["text"], "sentence", 0, simulate_audio(row["lang"], rng)))
-        if phrase:
-            items.append(Item(row["lang"], phrase, "phrase", words, simulate_audio(row["lang"], rng)))
+        lang, index = row["lang"], row["meta"]["index_id"]
+        rng = random.Random(f"{lang}:{index}:windows")  # str seeds are stable across processes
+        texts = [("sentence", 0, row["text"])]
+        texts += [(f"w{n}", n, phrase_of(row["text"], lang, rng, n)) for n in (1, 2, 3)]
+        for kind, words, text in texts:
+            if not text:
+                continue
+            pick = random.Random(f"{lang}:{index}:{kind}:audio")  # windows never depend on the audio
+            audio = tuple(
+                (backend, pick.choice(clips[lang]))
+                for backend, clips in sorted((audio_probs or {}).items())
+                if clips.get(lang)
+            )
+            items.append(Item(lang, text, kind, words, audio))
     return items
 
 

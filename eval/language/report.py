@@ -2,29 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-_SYSTEMS = ("langdetect", "ours_text", "audio_only", "ours_audio")
+TEXT = ("langdetect", "lingua_high", "lingua_low", "ours_langdetect", "ours_text")
+AUDIO = ("ours_audio_faster-whisper", "ours_audio_openai-whisper")
+ABLATED = ("ours_no_social_words", "ours_no_function_words", "ours_no_malay_markers", "ours_no_malay_prior")
+_TITLES = {
+    "sentence": "Sentences",
+    "w1": "Single words",
+    "w2": "Word pairs",
+    "w3": "Three-word windows",
+}
 
 
-def _table(title: str, table: dict[str, dict[str, float]]) -> list[str]:
-    lines = [
-        f"### {title}",
-        "",
-        "| lang | n | " + " | ".join(_SYSTEMS) + " |",
-        "|---" * (len(_SYSTEMS) + 2) + "|",
-    ]
+def _cell(value: Any) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _table(title: str, table: Mapping[str, Mapping[str, Any]], systems: Iterable[str]) -> list[str]:
+    systems = [s for s in systems if any(row.get(s) is not None for row in table.values())]
+    lines = [f"### {title}", "", "| lang | n | " + " | ".join(systems) + " |", "|---" * (len(systems) + 2) + "|"]
     for lang, row in table.items():
-        lines.append(f"| {lang} | {int(row['n'])} | " + " | ".join(f"{row[s]:.1f}" for s in _SYSTEMS) + " |")
+        lines.append(f"| {lang} | {int(row['n'])} | " + " | ".join(_cell(row.get(s)) for s in systems) + " |")
     return lines + [""]
 
 
-def _confusion(conf: dict[str, Any]) -> list[str]:
+def _summary(results: Mapping[str, Any], systems: tuple[str, ...], title: str) -> list[str]:
+    lines = [f"### {title}", "", "| texts | " + " | ".join(systems) + " |", "|---" * (len(systems) + 1) + "|"]
+    for kind, name in _TITLES.items():
+        row = results["product_mean"][kind]
+        lines.append(f"| {name.lower()} | " + " | ".join(_cell(row.get(s)) for s in systems) + " |")
+    captions = results["social_captions"]["product"]
+    lines.append("| captions (pooled) | " + " | ".join(_cell(captions.get(s)) for s in systems) + " |")
+    return lines + [""]
+
+
+def _confusion(conf: Mapping[str, Any]) -> list[str]:
     lines = [
-        "### Indonesian / Malay confusion (rows: truth; sentences + phrases)",
+        "### Indonesian / Malay (rows: truth; text only)",
         "",
-        "| system | truth | → id | → ms | → other |",
+        "| system, texts | truth | → id | → ms | → other |",
         "|---|---|---|---|---|",
     ]
     for system, by_true in conf.items():
@@ -33,57 +52,63 @@ def _confusion(conf: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
-def _captions(results: dict[str, Any]) -> list[str]:
+def _calibration(ece: Mapping[str, Any]) -> list[str]:
     lines = [
-        "### Hand-written social-media captions, text only (%)",
+        "### Calibration (ECE, 10 bins; lower is better)",
         "",
-        f"Source: {results['social_captions_source']}; ~20 per language, slang, emoji, hashtags, id-en mixes.",
-        "",
-        "| lang | n | langdetect | ours_text |",
-        "|---|---|---|---|",
+        "| texts | text only | + faster-whisper | + openai-whisper |",
     ]
-    for lang, row in results["social_captions"].items():
-        lines.append(f"| {lang} | {int(row['n'])} | {row['langdetect']:.1f} | {row['ours_text']:.1f} |")
+    lines.append("|---|---|---|---|")
+    for kind in ("sentence", "windows"):
+        cells = [
+            ece[f"ours_text_{kind}"],
+            *(ece[f"ours_audio_{b}_{kind}"] for b in ("faster-whisper", "openai-whisper")),
+        ]
+        lines.append(f"| {kind} | " + " | ".join("—" if c is None else str(c) for c in cells) + " |")
     return lines + [""]
 
 
-def _calibration(ece: dict[str, float]) -> list[str]:
-    lines = ["### Calibration (ECE, 10 bins; lower is better)", "", "| texts | ours_text | ours_audio |"]
-    lines.append("|---|---|---|")
-    for name in ("all", "sentence", "phrase"):
-        lines.append(f"| {name} | {ece[f'ours_text_{name}']} | {ece[f'ours_audio_{name}']} |")
-    return lines + [""]
-
-
-def write_markdown(results: dict[str, Any], path: Path) -> None:
+def write_markdown(results: Mapping[str, Any], path: Path) -> None:
     """Write the human-readable report next to the JSON."""
     bench = results["benchmark_texts_per_s"]
     lines = [
         "# Language detection evaluation",
         "",
         f"Data: {results['source']}, split {results['split']}.",
-        f"Phrases: {results['phrases']}.",
-        f"Audio: simulated Whisper LID — {results['audio_simulation']['rule']}.",
-        "Systems: langdetect = plain langdetect 1.0.9 seeded (raw text); "
-        "ours_text = LanguageDetector.detect_text; audio_only = simulated Whisper top-1; "
-        "ours_audio = LanguageDetector.detect with text + simulated audio.",
+        f"Windows: {results['windows']}.",
+        f"Audio: {results['audio']}.",
+        "Systems: langdetect = plain langdetect 1.0.9 seeded (raw text); lingua_high / lingua_low = raw "
+        "lingua-language-detector restricted to the detector's languages, its top language; ours_langdetect "
+        "= LanguageDetector with the langdetect scorer; ours_text = LanguageDetector.detect_text (default, "
+        "lingua); ours_audio_* = LanguageDetector.detect with the text and that backend's measured audio.",
         "",
     ]
-    lines += _table("Accuracy on sentences (%)", results["sentences"])
-    lines += _table("Accuracy on 1-3-word phrases (%)", results["phrases_1_3_words"])
+    lines += _summary(results, TEXT, "Product languages (en id es pt fr ja ko): mean of per-language accuracy (%)")
+    lines += _summary(
+        results, ("ours_text", *ABLATED), "What each hand-written part adds: the default without it (same means, %)"
+    )
+    for kind, title in _TITLES.items():
+        lines += _table(f"{title} (%)", results["accuracy"][kind], (*TEXT, *AUDIO))
     lines += _confusion(results["id_ms_confusion"])
-    lines += _captions(results)
+    lines += _table(
+        f"Hand-written social-media captions, text only (%) — {results['social_captions_source']}",
+        results["social_captions"],
+        (*TEXT, *ABLATED),
+    )
+    clip_systems = (*TEXT, "audio_only_faster-whisper", "audio_only_openai-whisper", *AUDIO)
+    lines += _table("Real speech clips: reference transcripts, measured audio (%)", results["clips"], clip_systems)
     lines += _calibration(results["ece"])
     lines += [
         f"Secondary language reported on monolingual sentences: {results['secondary_on_monolingual_sentences']:.2%}.",
         "",
         "### Speed (texts/s, one process, same texts, one run)",
         "",
-        f"{bench['texts']} texts (the test sentences and phrases above), interleaved in chunks of 200.",
+        f"{bench['texts']} texts (the items above and the captions), interleaved in chunks of 200.",
         "",
-        "| langdetect (seeded) | ours, no decision cache | speed-up | ours, repeated texts (cache hits) |",
-        "|---|---|---|---|",
-        f"| {bench['langdetect']} | {bench['ours_cold']} | ×{bench['speedup_cold']} | {bench['ours_cached_repeat']} |",
+        "| langdetect (seeded) | lingua high | lingua low | ours, no decision cache | ours, repeated texts |",
+        "|---|---|---|---|---|",
+        f"| {bench['langdetect']} | {bench['lingua_high']} | {bench['lingua_low']} | {bench['ours_cold']} "
+        f"| {bench['ours_cached_repeat']} |",
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")

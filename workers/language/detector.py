@@ -9,49 +9,41 @@ import numpy as np
 
 from workers.language.fusion import Priors, SourceEvidence, audio_source, fuse, language_prior, text_source
 from workers.language.normalize import CleanText, clean, clean_hashtags
-from workers.language.scorer import NgramScorer
-from workers.language.shorttext import WordRules, language_penalties
+from workers.language.scorer import TextScorer, load_scorer
 from workers.language.social import SocialLexicon
-from workers.language.text import TextAnalysis, analyze_text
+from workers.language.text import TextAnalysis, TextRules, analyze_text
 from workers.language.types import LanguageDecision, LanguageEvidence, LanguageOptions
 
 
 class LanguageDetector:
     """Decides an upload's language from audio LID, transcript, caption, hashtags and priors.
 
-    Build it once per process: it loads langdetect's profiles (~1 s). It holds no random state — the
-    scorer counts every n-gram instead of sampling — so decisions are identical across runs, threads and
-    processes. It is thread-safe: the profile matrix is read-only and the cache is functools.lru_cache.
+    Build it once per process: it loads the text scorer's models (lingua: ~2 s, ~280 MB for 14
+    languages). Decisions hold no random state (lingua has none; the langdetect scorer counts every
+    n-gram instead of sampling), so they are identical across runs, threads and processes. It is
+    thread-safe: the models are read-only, the caches functools.lru_cache or atomic dict swaps.
     """
 
-    def __init__(self, options: LanguageOptions | None = None, scorer: NgramScorer | None = None) -> None:
+    def __init__(self, options: LanguageOptions | None = None, scorer: TextScorer | None = None) -> None:
         self.options = options or LanguageOptions()
-        self._scorer = scorer or NgramScorer.load()
-        self._prior = np.array([language_prior(lang.split("-")[0], self.options) for lang in self._scorer.languages])
-        self._rules = self._word_rules(self.options, self._scorer)
-        self._analyze = functools.lru_cache(maxsize=self.options.cache_size)(self._analyze_uncached)
-        # Re-uploads and duets repeat whole uploads' evidence; LanguageEvidence is frozen, hence hashable.
-        self._detect = functools.lru_cache(maxsize=self.options.decision_cache_size)(self._detect_uncached)
-
-    @staticmethod
-    def _word_rules(options: LanguageOptions, scorer: NgramScorer) -> WordRules:
+        options = self.options
+        self._scorer = scorer or load_scorer(options.scorer, options.languages, options.lingua_low_accuracy_chars)
         social = SocialLexicon.load(Path(options.social_lexicon_path) if options.social_lexicon_path else None)
-        languages = sorted({lang.split("-")[0] for lang in scorer.languages} | {"gl"})
-        penalties = language_penalties(
-            languages,
-            options.product_languages,
-            options.common_languages,
-            options.short_text_rare_penalty,
-            options.short_text_common_penalty,
+        self._rules = TextRules(
+            social=social,
+            social_word_weight=options.social_word_weight,
+            function_word_weight=options.function_word_weight,
+            short_words=options.short_text_words,
+            fade_words=options.short_text_fade_words,
+            malay_text_share=options.malay_text_share,
+            malay_marker_weight=options.malay_marker_weight,
+            min_letters=options.min_letters,
+            min_share=options.secondary_min_share,
+            prior=np.array([language_prior(lang, options) for lang in self._scorer.languages]),
         )
-        return WordRules(
-            social,
-            options.social_word_weight,
-            penalties,
-            options.short_text_sharpness,
-            options.short_text_words,
-            options.short_text_fade_words,
-        )
+        self._analyze = functools.lru_cache(maxsize=options.cache_size)(self._analyze_uncached)
+        # Re-uploads and duets repeat whole uploads' evidence; LanguageEvidence is frozen, hence hashable.
+        self._detect = functools.lru_cache(maxsize=options.decision_cache_size)(self._detect_uncached)
 
     def _prose(self, text: str) -> CleanText:
         """Normalized prose and hashtags without the words that carry no language (fyp, ok, haha)."""
@@ -60,16 +52,7 @@ class LanguageDetector:
         return CleanText(drop(cleaned.prose), tuple(filter(None, map(drop, cleaned.hashtags))))
 
     def _analyze_uncached(self, prose: str) -> TextAnalysis | None:
-        return analyze_text(
-            self._scorer,
-            prose,
-            temperature=self.options.text_temperature,
-            min_letters=self.options.min_letters,
-            min_share=self.options.secondary_min_share,
-            prior=self._prior,
-            function_word_weight=self.options.function_word_weight,
-            rules=self._rules,
-        )
+        return analyze_text(self._scorer, prose, self._rules)
 
     def analyze(self, text: str) -> TextAnalysis | None:
         """Text-only analysis of already-normalized prose (cached by that text)."""

@@ -89,7 +89,7 @@ def text_source(
 def language_prior(language: str, options: LanguageOptions) -> float:
     """Log-odds of a language before any evidence: product languages, then common ones, then the rest."""
     if language in options.product_languages:
-        return options.product_prior_weight
+        return options.product_prior_weight + (options.malay_prior_weight if language == "ms" else 0.0)
     return options.product_prior_weight / 2 if language in options.common_languages else 0.0
 
 
@@ -144,7 +144,8 @@ def fuse(
     """Pool the sources (weighted log-linear), add priors, and return the calibrated decision."""
     if not sources:
         return LanguageDecision.undetermined()
-    candidates = sorted(_contenders(sources) | set(options.product_languages) | set(options.common_languages))
+    # Languages no source rates near its best cannot win; only the product languages are always weighed.
+    candidates = sorted(_contenders(sources) | set(options.product_languages))
     logits = np.array(
         [sum(s.weight * s.log_prob(lang) for s in sources) + _prior(lang, priors, options) for lang in candidates]
     )

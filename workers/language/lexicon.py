@@ -1,7 +1,7 @@
-"""Hand-written linguistic knowledge for the known confusions: markers, character sets, region languages.
+"""Hand-written linguistic knowledge: id/ms markers, kanji forms, region languages, function words.
 
 Sources: standard Malay (Dewan Bahasa) vs Indonesian (KBBI) spelling and vocabulary differences;
-Iberian function words and orthography; shinjitai vs simplified Chinese character forms. Words are
+shinjitai vs simplified Chinese character forms; frequent function words per language. Words are
 chosen from grammar knowledge, not from the evaluation data.
 """
 
@@ -58,26 +58,6 @@ CLITICS = ("nya", "lah", "kah", "pun")
 # Malay writes Latin -ity words as -iti (universiti, aktiviti); Indonesian as -itas.
 MALAY_SUFFIX = re.compile(r"^\w{3,}(?<!el)iti$")
 INDONESIAN_SUFFIX = re.compile(r"^\w{3,}itas$")
-
-# --- Spanish / Portuguese / Catalan / Galician -----------------------------------------------------------
-IBERIAN_MARKERS: dict[str, frozenset[str]] = {
-    "pt": frozenset(
-        "não você vocês são também muito então isso isto essa esse uma um com em no na nos nas do da dos das "
-        "ao aos pelo pela pelos pelas ele ela eles elas foi há já até depois coisa obrigado obrigada saúde "
-        "ansiedade depressão ajuda mais mas quando onde".split()
-    ),
-    "es": frozenset(
-        "el los las del y es una muy pero más también qué cómo están cuando donde ya hay hoy todo nada con "
-        "sin por para entre salud ansiedad depresión ayuda gracias yo él ella ellos nosotros usted señor "
-        "su sus lo le les al sé".split()
-    ),
-    "ca": frozenset("amb els però molt més aquest aquesta perquè també és hi ho per dels al seu".split()),
-    "gl": frozenset(
-        "non unha unhas coa cos polo pola xa moito moita tamén aínda porén nun nunha dun dunha xente facer ao".split()
-    ),
-}
-IBERIAN_CHARS: dict[str, str] = {"pt": "ãõ", "es": "ñ¿¡", "ca": "·", "gl": ""}
-IBERIAN = ("es", "pt", "ca", "gl")
 
 # --- Japanese kanji vs Chinese hanzi ---------------------------------------------------------------------
 # Simplified forms Japanese never writes, and Japanese shinjitai forms Chinese never writes.

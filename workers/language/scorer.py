@@ -1,143 +1,136 @@
-"""A deterministic n-gram scorer over langdetect's own profiles: every n-gram counted, no random trials.
+"""Text scorers: log-probabilities per language for a whole text and for each of its words.
 
-langdetect samples n-grams at random over seven trials (non-deterministic unless seeded, ~2 ms a text
-in pure Python). Naive Bayes over all of the text's n-grams with the same per-language probabilities and
-the same smoothing (alpha / BASE_FREQ) needs no sampling, is deterministic by construction, and is one
-vectorised sum over a matrix that is built once per process.
+The default is lingua (lingua-language-detector, Rust, Apache-2.0), restricted to the languages the
+stage can name: it models 1- to 5-grams per language and was built for short and mixed text. langdetect's
+profiles stay available (workers.language.langdetect_scorer).
+Both are deterministic: lingua has no random state, and the langdetect scorer counts every n-gram.
+Select with LanguageOptions(scorer="langdetect").
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import math
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from langdetect.utils.ngram import NGram
 
 from workers.errors import InfrastructureError
 
-_ALPHA = 0.5  # langdetect's default smoothing
-_BASE_FREQ = 10000  # langdetect's n-gram frequency base
-_MAX_CHARS = 2000  # enough for a confident decision; bounds the cost of long transcripts
-_TOKEN_CACHE_SIZE = 200_000  # distinct tokens remembered (~0.5 KB each)
+if TYPE_CHECKING:
+    from workers.language.langdetect_scorer import NgramScorer
+
+MAX_CHARS = 2000  # enough for a confident decision; bounds the cost of long transcripts
+PROBABILITY_FLOOR = 1e-6  # a scorer's zero is "very unlikely", not a veto
+LINGUA_MAX_CHARS = 500  # lingua's cost grows with length; 500 characters decide any monolingual text
+LOW_ACCURACY_SURE = 0.99
+_LOW_ACCURACY_WEAK = frozenset({"id", "ms"})  # trigrams alone miss the id / ms spelling differences
 
 
-def profiles_directory() -> Path:
-    """Where the installed langdetect keeps its language profiles."""
-    return Path(str(resources.files("langdetect") / "profiles"))
+class TextScorer(Protocol):
+    """What the text analysis needs from a language model."""
 
+    languages: tuple[str, ...]  # ISO 639-1 codes, the column order of every vector
 
-@dataclass(frozen=True)
-class WordScores:
-    """Per-word log-likelihood vectors of one text (rows follow the words that had known n-grams)."""
+    def text_log_probs(self, text: str) -> np.ndarray | None:
+        """Natural-log probability per language of a whole text; None when it has no known features."""
+        ...
 
-    words: tuple[str, ...]  # words that contributed
-    matrix: np.ndarray  # shape (len(words), n_languages), log-likelihood per language
-    ngrams: int  # number of known n-grams counted
-
-
-class NgramScorer:
-    """Log-likelihood of a text under each langdetect profile; immutable after construction, thread-safe."""
-
-    def __init__(self, languages: tuple[str, ...], index: dict[str, int], log_probs: np.ndarray) -> None:
-        self.languages = languages
-        self._index = index
-        self._log_probs = log_probs
-        self._char_map: dict[str, str] = {}  # memo of langdetect's per-character normalization
-        self._token_cache: dict[str, tuple[tuple[str, np.ndarray, int], ...]] = {}  # words repeat (Zipf)
-
-    @classmethod
-    def load(cls, directory: Path | None = None) -> NgramScorer:
-        """Load every profile (sorted by name, so language order never depends on the file system)."""
-        directory = directory or profiles_directory()
-        try:
-            files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
-            profiles = [json.loads(p.read_text(encoding="utf-8")) for p in files]
-        except (OSError, ValueError) as exc:
-            raise InfrastructureError(f"cannot load langdetect profiles from {directory}: {exc}") from exc
-        return cls._build(profiles)
-
-    @classmethod
-    def _build(cls, profiles: list[dict]) -> NgramScorer:
-        languages = tuple(profile["name"] for profile in profiles)
-        index: dict[str, int] = {}
-        rows: list[list[float]] = []
-        for column, profile in enumerate(profiles):
-            for gram, count in profile["freq"].items():
-                if not 1 <= len(gram) <= 3:
-                    continue
-                row = index.setdefault(gram, len(rows))
-                if row == len(rows):
-                    rows.append([0.0] * len(languages))
-                rows[row][column] = count / profile["n_words"][len(gram) - 1]
-        floor = _ALPHA / _BASE_FREQ
-        log_probs = np.log(np.asarray(rows, dtype=np.float64) + floor).astype(np.float32)
-        return cls(languages, index, log_probs)
-
-    def _prepare(self, text: str) -> list[str]:
-        """langdetect's text rules: Vietnamese normalization; Latin letters dropped from non-Latin text."""
-        text = text[:_MAX_CHARS]
-        if text.isascii():
-            return text.split()
-        text = NGram.normalize_vi(text)
-        latin = sum(1 for ch in text if "A" <= ch <= "z")
-        non_latin = sum(1 for ch in text if ch >= "\u0300" and ch.isalpha())
-        if latin * 2 < non_latin:
-            text = "".join(" " if "A" <= ch <= "z" else ch for ch in text)
-        return text.split()
-
-    def _normalize_char(self, ch: str) -> str:
-        mapped = self._char_map.get(ch)
-        if mapped is None:
-            mapped = NGram.normalize(ch)
-            self._char_map[ch] = mapped  # benign race: every thread stores the same value
-        return mapped
-
-    def _word_rows(self, word: str) -> list[int]:
-        padded = f" {word} "
-        index = self._index
-        rows = []
-        for end in range(1, len(padded)):
-            if padded[end].isupper() and padded[end - 1].isupper():
-                continue  # langdetect ignores n-grams inside all-caps runs
-            for n in (1, 2, 3):
-                start = end - n + 1
-                if start < 0 or (n == 1 and padded[end] == " "):
-                    continue
-                row = index.get(padded[start : end + 1])
-                if row is not None:
-                    rows.append(row)
-        return rows
-
-    def _token_scores(self, token: str) -> tuple[tuple[str, np.ndarray, int], ...]:
-        """(word, log-likelihood vector, n-grams) of each word a raw token normalizes to; memoized."""
-        cached = self._token_cache.get(token)
-        if cached is None:
-            words = "".join(self._normalize_char(ch) for ch in token).split()
-            scored = []
-            for word in words:
-                rows = self._word_rows(word)
-                if rows:
-                    scored.append((word, self._log_probs[rows].sum(axis=0, dtype=np.float64), len(rows)))
-            cached = tuple(scored)
-            if len(self._token_cache) >= _TOKEN_CACHE_SIZE:
-                self._token_cache.clear()  # crude bound; a dict swap is atomic, so threads stay safe
-            self._token_cache[token] = cached
-        return cached
-
-    def word_scores(self, text: str) -> WordScores:
-        """Per-word log-likelihoods of a text (words without known n-grams are left out)."""
-        scored = [entry for token in self._prepare(text) for entry in self._token_scores(token)]
-        if not scored:
-            return WordScores((), np.zeros((0, len(self.languages))), 0)
-        words, vectors, counts = zip(*scored, strict=True)
-        return WordScores(words, np.vstack(vectors), sum(counts))
+    def word_log_probs(self, words: list[str]) -> np.ndarray:
+        """One row per word for code-switching: log-probabilities up to a per-word constant."""
+        ...
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     """Numerically stable log-softmax of a vector."""
     shifted = logits - logits.max()
     return shifted - math.log(float(np.exp(shifted).sum()))
+
+
+@functools.lru_cache(maxsize=4)
+def _lingua(languages: tuple[str, ...], low_accuracy: bool) -> Any:
+    """One lingua detector per language set and mode per process: ~280 MB of models, immutable, shareable."""
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    try:
+        models = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in languages]
+    except AttributeError as exc:
+        raise InfrastructureError(f"lingua has no model for one of {', '.join(languages)}: {exc}") from exc
+    builder = LanguageDetectorBuilder.from_languages(*models).with_preloaded_language_models()
+    return (builder.with_low_accuracy_mode() if low_accuracy else builder).build()
+
+
+class LinguaScorer:
+    """lingua for whole texts; per-word rows (code-switching only) from the langdetect n-gram scorer.
+
+    lingua scores one word as slowly as a sentence (~0.1 ms), so the 3-word windows that look for a
+    second language would cost ~2 ms per 20-word transcript; langdetect's profiles score a word from a
+    memo of its n-gram rows, ~10x cheaper, and only need to tell unrelated languages apart.
+    """
+
+    def __init__(
+        self, languages: tuple[str, ...], low_accuracy_chars: int = 0, words: NgramScorer | None = None
+    ) -> None:
+        from lingua import IsoCode639_1, Language
+
+        from workers.language.langdetect_scorer import NgramScorer
+
+        self.languages = tuple(languages)
+        self._high = _lingua(self.languages, False)
+        # Low-accuracy mode (trigrams only) is ~3x faster and nearly as good once a text is long.
+        self._low = _lingua(self.languages, True) if low_accuracy_chars > 0 else None
+        self._low_accuracy_chars = low_accuracy_chars
+        self._column = {
+            Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())): i for i, code in enumerate(languages)
+        }
+        self._words = words or NgramScorer.load(languages=self.languages)
+        # langdetect has no Malay profile: its Indonesian row stands for both (one group for code-switching).
+        index = {lang: i for i, lang in enumerate(self._words.languages)}
+        self._word_columns = [index.get("id" if lang == "ms" else lang) for lang in self.languages]
+
+    def _probabilities(self, text: str, low: bool) -> np.ndarray | None:
+        detector = self._low if low and self._low is not None else self._high
+        values = detector.compute_language_confidence_values(text)
+        if not values or values[0].value <= 0.0:
+            return None  # no letter of any modelled script (Cyrillic, Thai, digits only)
+        probs = np.full(len(self.languages), PROBABILITY_FLOOR)
+        for value in values:
+            probs[self._column[value.language]] = max(value.value, PROBABILITY_FLOOR)
+        return np.log(probs)
+
+    def text_log_probs(self, text: str) -> np.ndarray | None:
+        """lingua's confidences as log-probabilities.
+
+        With low_accuracy_chars set, a longer text is scored in low-accuracy mode first, and again in
+        high-accuracy mode unless that was sure (top probability >= LOW_ACCURACY_SURE) of a language
+        outside the pairs it confuses (id / ms).
+        """
+        text = text[:LINGUA_MAX_CHARS]
+        if not 0 < self._low_accuracy_chars < len(text):
+            return self._probabilities(text, low=False)
+        quick = self._probabilities(text, low=True)
+        if quick is None:
+            return None
+        top = int(np.argmax(quick))
+        if quick[top] >= math.log(LOW_ACCURACY_SURE) and self.languages[top] not in _LOW_ACCURACY_WEAK:
+            return quick
+        return self._probabilities(text, low=False)
+
+    def word_log_probs(self, words: list[str]) -> np.ndarray:
+        """Per-word log-probabilities from the langdetect profiles, in this scorer's columns."""
+        rows = self._words.word_log_probs(words)
+        if not len(rows):
+            return np.zeros((0, len(self.languages)))
+        least = rows.min(axis=1)  # a language langdetect lacks never wins a word
+        return np.stack([rows[:, i] if i is not None else least for i in self._word_columns], axis=1)
+
+
+def load_scorer(name: str, languages: tuple[str, ...], low_accuracy_chars: int = 0) -> TextScorer:
+    """The named scorer (lingua or langdetect) over these languages."""
+    if name == "lingua":
+        return LinguaScorer(languages, low_accuracy_chars)
+    if name == "langdetect":
+        from workers.language.langdetect_scorer import NgramScorer
+
+        return NgramScorer.load(languages=languages)
+    raise ValueError(f"unknown language scorer {name!r}; choose lingua or langdetect")

@@ -48,15 +48,13 @@ def _whole(patterns: Iterable[str]) -> re.Pattern[str] | None:
 
 @dataclass(frozen=True)
 class SocialLexicon:
-    """Social-media words per language, neutral platform words, and markers of distractor languages."""
+    """Social-media words per language and neutral platform words."""
 
     words: Mapping[str, Evidence]  # word -> languages it points to, with shares
     phrases: Mapping[tuple[str, str], Evidence]  # two-word expressions ("bom dia")
     patterns: tuple[tuple[str, re.Pattern[str]], ...]  # (language, whole-word regex): laughter spellings
     neutral: frozenset[str]  # words dropped before detection
     neutral_pattern: re.Pattern[str] | None  # whole-word regex of neutral words (hahaha, xd)
-    markers: Mapping[str, frozenset[str]]  # distractor language -> its specific words
-    marker_chars: Mapping[str, frozenset[str]]  # distractor language -> its specific letters
     # word -> (neutral, patterned, evidence); regexes are the costly part, and words repeat
     _memo: dict[str, tuple[bool, bool, Evidence]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -82,15 +80,12 @@ class SocialLexicon:
             patterns += [(lang, re.compile(p)) for p in entry.get("patterns", ())]
         for langs, entry in data["shared"].items():
             _add(table, entry["words"].split(), langs.split(), 1.0)
-        distractors = data["distractor_markers"]["languages"]
         return cls(
             words={word: tuple(sorted(langs.items())) for word, langs in table.items()},
             phrases={tuple(p.split()): tuple(sorted(v.items())) for p, v in phrases.items()},  # type: ignore[misc]
             patterns=tuple(patterns),
             neutral=frozenset(data["neutral"]["words"].split()),
             neutral_pattern=_whole(data["neutral"].get("patterns", ())),
-            markers={lang: frozenset(v["words"].split()) for lang, v in distractors.items()},
-            marker_chars={lang: frozenset(v["chars"]) for lang, v in distractors.items()},
         )
 
     def _lookup(self, token: str) -> tuple[bool, bool, Evidence]:
@@ -140,12 +135,3 @@ class SocialLexicon:
             for lang, share in evidence:
                 out[lang] = out.get(lang, 0.0) + share
         return out
-
-    def marked(self, words: list[str], text: str) -> frozenset[str]:
-        """Distractor languages whose own words or letters occur in the text."""
-        letters = set(text)
-        return frozenset(
-            lang
-            for lang, markers in self.markers.items()
-            if not markers.isdisjoint(words) or not self.marker_chars[lang].isdisjoint(letters)
-        )

@@ -1,4 +1,5 @@
-"""Text-only language analysis: script shortcuts, the n-gram scorer, the known confusions, code-switching."""
+"""Text-only language analysis: script shortcuts, the scorer, the Indonesian / Malay split, whole words,
+kanji-only text and code-switching."""
 
 from __future__ import annotations
 
@@ -9,24 +10,42 @@ import numpy as np
 
 from workers.language import lexicon
 from workers.language.normalize import ScriptCounts, count_scripts
-from workers.language.scorer import NgramScorer, WordScores, log_softmax
-from workers.language.shorttext import WordRules, add_social_words, short_text_prior
-from workers.language.social import word_key
+from workers.language.scorer import TextScorer, log_softmax
+from workers.language.social import SocialLexicon, word_key
 
 SCRIPT_CERTAINTY = 0.9999  # Hangul / kana text: the script alone decides
-_CONFUSION_GROUPS = ({"id", "ms"}, {"es", "pt", "ca", "gl"}, {"ja", "zh"})
-_MARKER_LOG_ODDS = 2.0
-_FUNCTION_WORD_LOG_ODDS = 1.5  # log-odds one full-weight marker word adds
-_MALAY_DEFAULT_LOG_ODDS = -0.85  # without markers, Indonesian is ~70 % of id/ms text on our platform
-_GALICIAN_PENALTY = 2.0  # no Galician profile: a virtual one, reachable only through its markers
+_CONFUSION_GROUPS = ({"id", "ms"}, {"es", "pt", "ca"}, {"ja", "zh"})
+_HAN_FORM_LOG_ODDS = 2.0  # log-odds one telltale character form (simplified or shinjitai) adds
 _HAN_ONLY_MAX_LOG_ODDS = math.log(2.0)  # kanji-only text without telltale forms: ja vs zh at most 2:1
+_WINDOW = 3  # words per code-switching window
+
+
+@dataclass(frozen=True)
+class TextRules:
+    """Whole-word knowledge and the weights the analysis applies (built once per detector)."""
+
+    social: SocialLexicon  # social-media words, neutral words
+    social_word_weight: float  # log-odds one full social word adds to its languages
+    function_word_weight: float  # log-odds one function word adds in a short text
+    short_words: int  # function words count fully up to this many words...
+    fade_words: int  # ...fading linearly to nothing over this many more
+    malay_text_share: float  # share of the scorer's own Malay-vs-Indonesian log-odds kept
+    malay_marker_weight: float  # log-odds per Malay (minus Indonesian) marker word
+    min_letters: int  # fewer letters carry no language
+    min_share: float  # a secondary language holds at least this share of word windows
+    prior: np.ndarray  # log-odds per scorer language for the code-switching windows
+
+    def scale(self, words: int) -> float:
+        """1 for a short text, 0 for a long one, linear in between."""
+        excess = max(words - self.short_words, 0)
+        return max(0.0, 1.0 - excess / max(self.fade_words, 1))
 
 
 @dataclass(frozen=True)
 class TextAnalysis:
     """What one piece of text says about its language."""
 
-    log_probs: dict[str, float]  # natural-log probability per ISO 639-1 language (short-text prior only)
+    log_probs: dict[str, float]  # natural-log probability per ISO 639-1 language
     by_script: bool  # decided by script alone (Hangul, kana)
     secondary: str | None  # second language of code-switched text
     letters: int  # letters the text had
@@ -52,15 +71,6 @@ def _script_language(counts: ScriptCounts) -> str | None:
     return None
 
 
-def _iso_logits(scorer: NgramScorer, logits: np.ndarray) -> dict[str, float]:
-    """Merge langdetect's zh-cn / zh-tw into ISO 'zh'; keep the rest as they are."""
-    out = {lang: float(value) for lang, value in zip(scorer.languages, logits, strict=True)}
-    zh = [out.pop(code) for code in ("zh-cn", "zh-tw") if code in out]
-    if zh:
-        out["zh"] = float(np.logaddexp.reduce(zh))
-    return out
-
-
 def _marker_score(words: list[str], markers: dict[str, float]) -> float:
     return sum(markers.get(word, 0.0) for word in words)
 
@@ -76,32 +86,51 @@ def _malay_words(words: list[str]) -> list[str]:
     return out
 
 
-def _split_malay(logits: dict[str, float], words: list[str], social: dict[str, float]) -> None:
-    """langdetect has no Malay profile: split the Indonesian score by Malay vs Indonesian markers."""
+def malay_markers(words: list[str]) -> float:
+    """Malay minus Indonesian marker evidence of a text's lexicon-form words (spelling, vocabulary)."""
     words = _malay_words(words)
     malay = _marker_score(words, lexicon.MALAY_MARKERS) + sum(bool(lexicon.MALAY_SUFFIX.match(w)) for w in words)
     indo = _marker_score(words, lexicon.INDONESIAN_MARKERS) + sum(
         bool(lexicon.INDONESIAN_SUFFIX.match(w)) for w in words
     )
-    malay, indo = malay + social.get("ms", 0.0), indo + social.get("id", 0.0)
-    z = _MALAY_DEFAULT_LOG_ODDS + _MARKER_LOG_ODDS * (malay - indo)
-    # Either standard's marker words are also evidence for the pair against every other language.
-    base = logits["id"] + _MARKER_LOG_ODDS * min(malay + indo, 3) / 2
-    logits["ms"] = base - math.log1p(math.exp(-z))
-    logits["id"] = base - math.log1p(math.exp(z))
+    return malay - indo
 
 
-def _resolve_iberian(logits: dict[str, float], words: list[str], text: str) -> None:
-    """Spanish / Portuguese / Catalan / Galician: function words and letters settle what n-grams blur."""
-    logits["gl"] = max(logits["es"], logits["pt"]) - _GALICIAN_PENALTY
-    for lang in lexicon.IBERIAN:
-        hits = sum(word in lexicon.IBERIAN_MARKERS[lang] for word in words)
-        hits += sum(ch in lexicon.IBERIAN_CHARS[lang] for ch in text)
-        logits[lang] += _MARKER_LOG_ODDS * min(hits, 6) / 2
+def _split_malay(logits: dict[str, float], words: list[str], rules: TextRules) -> None:
+    """Split the Indonesian + Malay probability by a share of the scorer's lean and by marker words.
+
+    lingua separates the two standards on its own but leans to Malay on formal Indonesian, so only a
+    share of its log-odds is kept; langdetect has no Malay profile (its Indonesian stands for the pair).
+    The platform's id/ms prior is added in the fusion, where region and declared language can outvote it.
+    """
+    if "id" not in logits:
+        return
+    indonesian, malay = logits["id"], logits.get("ms", logits["id"])
+    pair = float(np.logaddexp(indonesian, malay))
+    z = rules.malay_text_share * (malay - indonesian) + rules.malay_marker_weight * malay_markers(words)
+    logits["ms"] = pair - math.log1p(math.exp(-z)) if z > -30 else pair + z
+    logits["id"] = pair - math.log1p(math.exp(z)) if z < 30 else pair - z
+
+
+def _whole_words(logits: dict[str, float], words: list[str], social: dict[str, float], rules: TextRules) -> None:
+    """Function words (short texts only) and social-media words add log-odds to their languages."""
+    weight = rules.function_word_weight * rules.scale(len(words))
+    if weight:
+        for word in words:
+            langs = lexicon.FUNCTION_WORDS.get(word, ())
+            for lang in langs:
+                for target in ("id", "ms") if lang == "id" else (lang,):  # Indonesian's are Malay's too
+                    if target in logits:
+                        logits[target] += weight / len(langs)
+    for lang, units in social.items():
+        if lang in logits:
+            logits[lang] += rules.social_word_weight * units
 
 
 def _resolve_han(logits: dict[str, float], text: str) -> None:
     """Kanji-only text: telltale character forms decide; without them ja vs zh stays uncertain."""
+    if "ja" not in logits or "zh" not in logits:
+        return
     floor = min(logits["ja"], logits["zh"]) - 20.0  # Han-only text today is Japanese or Chinese
     for lang in logits:
         if lang not in ("ja", "zh"):
@@ -109,40 +138,13 @@ def _resolve_han(logits: dict[str, float], text: str) -> None:
     simplified = sum(ch in lexicon.SIMPLIFIED_ONLY for ch in text)
     japanese = sum(ch in lexicon.JAPANESE_ONLY for ch in text)
     if simplified or japanese:
-        logits["zh"] += _MARKER_LOG_ODDS * simplified
-        logits["ja"] += _MARKER_LOG_ODDS * japanese
+        logits["zh"] += _HAN_FORM_LOG_ODDS * simplified
+        logits["ja"] += _HAN_FORM_LOG_ODDS * japanese
         return
     mid = (logits["ja"] + logits["zh"]) / 2
     for lang in ("ja", "zh"):
         half = _HAN_ONLY_MAX_LOG_ODDS / 2
         logits[lang] = float(np.clip(logits[lang], mid - half, mid + half))
-
-
-def _function_words(logits: dict[str, float], words: list[str], weight: float) -> None:
-    """Whole function words: decisive in 1-3-word texts, negligible against a sentence's n-grams."""
-    for word in words:
-        langs = lexicon.FUNCTION_WORDS.get(word, ())
-        for lang in langs:
-            logits[lang] += weight / len(langs)
-
-
-def _resolve(
-    logits: dict[str, float], text: str, counts: ScriptCounts, function_word_weight: float, rules: WordRules | None
-) -> None:
-    """Apply whole-word knowledge, the known-confusion rules, then the short-text prior."""
-    words = [word_key(token) for token in text.split()]
-    _function_words(logits, words, function_word_weight)
-    social = rules.social.evidence(words) if rules else {}
-    if rules:
-        add_social_words(logits, social, rules.social_word_weight)
-    top = max(logits, key=logits.__getitem__)
-    _split_malay(logits, words, social)
-    if top in lexicon.IBERIAN:
-        _resolve_iberian(logits, words, text.lower())
-    if counts.han * 2 > counts.letters and not counts.kana and not counts.hangul:
-        _resolve_han(logits, text)
-    if rules and counts.latin * 2 > counts.letters:  # other scripts: the script already narrows it down
-        short_text_prior(logits, words, text.lower(), social, rules)
 
 
 def _normalized(logits: dict[str, float]) -> dict[str, float]:
@@ -158,102 +160,100 @@ def _group_share(lang: str, shares: dict[str, float], log_probs: dict[str, float
     return within * sum(share for other, share in shares.items() if _same_group(other, lang))
 
 
-def lexical_rows(
-    scorer: NgramScorer, scores: WordScores, temperature: float, weight: float, rules: WordRules | None = None
-) -> np.ndarray:
-    """Word rows plus whole-word knowledge (function words, social words, id/ms markers), in scorer units."""
-    matrix = scores.matrix.copy()
+def lexical_rows(scorer: TextScorer, words: list[str], rules: TextRules) -> np.ndarray:
+    """Per-word log-probabilities plus whole-word knowledge (function words, social words)."""
+    matrix = scorer.word_log_probs(words).copy()
     column = {lang: i for i, lang in enumerate(scorer.languages)}
-    for row, word in enumerate(scores.words):
-        word = word.lower()
+    for row, word in enumerate(word_key(w) for w in words):
         langs = lexicon.FUNCTION_WORDS.get(word, ())
         for lang in langs:
-            matrix[row, column[lang]] += weight * temperature / len(langs)
-        social_weight = rules.social_word_weight * temperature if rules else 0.0
-        for lang, share in rules.social.word_evidence(word) if rules else ():
-            matrix[row, column["id" if lang == "ms" else lang]] += social_weight * share
-        if word in lexicon.MALAY_MARKERS or word in lexicon.INDONESIAN_MARKERS:
-            matrix[row, column["id"]] += _MARKER_LOG_ODDS * temperature
+            if lang in column:
+                matrix[row, column[lang]] += rules.function_word_weight / len(langs)
+        for lang, share in rules.social.word_evidence(word):
+            if lang in column:
+                matrix[row, column[lang]] += rules.social_word_weight * share
     return matrix
 
 
-def window_posteriors(matrix: np.ndarray, temperature: float, prior: np.ndarray, width: int = 3) -> np.ndarray:
+def window_posteriors(matrix: np.ndarray, prior: np.ndarray, width: int = _WINDOW) -> np.ndarray:
     """Posterior over languages of each run of `width` consecutive word rows, with the language prior."""
     cumulative = np.vstack([np.zeros(matrix.shape[1]), np.cumsum(matrix, axis=0)])
-    windows = (cumulative[width:] - cumulative[:-width]) / temperature + prior
+    windows = cumulative[width:] - cumulative[:-width] + prior
     windows -= windows.max(axis=1, keepdims=True)
     probs = np.exp(windows)
     return probs / probs.sum(axis=1, keepdims=True)
 
 
 def code_switch(
-    scorer: NgramScorer, matrix: np.ndarray, temperature: float, prior: np.ndarray, min_share: float
+    languages: tuple[str, ...], matrix: np.ndarray, prior: np.ndarray, min_share: float
 ) -> dict[str, float] | None:
     """Share of the text's 3-word windows per language when two unrelated languages each hold min_share."""
-    if len(matrix) < 4:
-        return None
-    windows = window_posteriors(matrix, temperature, prior)
-    votes = [scorer.languages[int(i)].split("-")[0] for i in windows.argmax(axis=1)]
+    if len(matrix) <= _WINDOW:
+        return None  # one window: nothing to compare
+    votes = [languages[int(i)] for i in window_posteriors(matrix, prior).argmax(axis=1)]
     shares = {lang: votes.count(lang) / len(votes) for lang in sorted(set(votes))}
     major = [lang for lang, share in shares.items() if share >= min_share and votes.count(lang) >= 2]
     unrelated = [(a, b) for a in major for b in major if a < b and not _same_group(a, b)]
     return shares if unrelated else None
 
 
-def _script_analysis(scorer: NgramScorer, prose: str, language: str, counts: ScriptCounts) -> TextAnalysis:
+def _script_analysis(scorer: TextScorer, prose: str, language: str, counts: ScriptCounts) -> TextAnalysis:
     """A certain decision from the script, with the Latin part checked for code-switching."""
     rest = math.log((1 - SCRIPT_CERTAINTY) / len(scorer.languages))
-    log_probs = dict.fromkeys((lang.split("-")[0] for lang in scorer.languages), rest)
+    log_probs = dict.fromkeys(scorer.languages, rest)
     log_probs[language] = math.log(SCRIPT_CERTAINTY)
     secondary = None
     if counts.latin >= 6 and counts.latin * 4 >= counts.letters:
-        latin = scorer.word_scores("".join(ch if ch < "\u0250" else " " for ch in prose))
-        if len(latin.words) >= 2:
-            secondary = scorer.languages[int(np.argmax(latin.matrix.sum(axis=0)))].split("-")[0]
+        latin = "".join(ch if ch < "\u0250" else " " for ch in prose)
+        scores = scorer.text_log_probs(latin) if len(latin.split()) >= 2 else None
+        if scores is not None:
+            secondary = scorer.languages[int(np.argmax(scores))]
     return TextAnalysis(
         log_probs, True, secondary if secondary != language else None, counts.letters, len(prose.split())
     )
 
 
-def analyze_text(
-    scorer: NgramScorer,
-    prose: str,
-    *,
-    temperature: float,
-    min_letters: int,
-    min_share: float,
-    prior: np.ndarray,
-    function_word_weight: float,
-    rules: WordRules | None = None,
-) -> TextAnalysis | None:
+def analyze_text(scorer: TextScorer, prose: str, rules: TextRules) -> TextAnalysis | None:
     """Analyze normalized text; None when it carries no language signal."""
     counts = count_scripts(prose)
-    if counts.letters < min_letters:
+    if counts.letters < rules.min_letters:
         return None
     script_language = _script_language(counts)
     if script_language:
         return _script_analysis(scorer, prose, script_language, counts)
-    scores = scorer.word_scores(rules.social.ngram_text(prose) if rules else prose)
-    n_words = len(prose.split())
-    if scores.ngrams == 0 and not (rules and rules.social.evidence([word_key(t) for t in prose.split()])):
+    words = [word_key(token) for token in prose.split()]
+    social = rules.social.evidence(words)
+    scored_text = rules.social.ngram_text(prose)  # spelled laughter (wkwk, jajaja) is noise to a scorer
+    base = scorer.text_log_probs(scored_text)
+    if base is None and not social:
         return None
-    logits = _iso_logits(scorer, scores.matrix.sum(axis=0) / temperature)
-    _resolve(logits, prose, counts, function_word_weight, rules)
-    matrix = lexical_rows(scorer, scores, temperature, function_word_weight, rules)
-    shares = code_switch(scorer, matrix, temperature, prior, min_share)
-    log_probs = _normalized(rules.sharpen(logits, n_words) if rules else logits)
+    logits = (
+        dict(zip(scorer.languages, (float(v) for v in base), strict=True))
+        if base is not None
+        else {lang: 0.0 for lang in scorer.languages}
+    )
+    _split_malay(logits, words, rules)
+    _whole_words(logits, words, social, rules)
+    if counts.han * 2 > counts.letters and not counts.kana and not counts.hangul:
+        _resolve_han(logits, prose)
+    log_probs = _normalized(logits)
+    ngram_words = scored_text.split()
+    shares = (
+        code_switch(scorer.languages, lexical_rows(scorer, ngram_words, rules), rules.prior, rules.min_share)
+        if len(ngram_words) >= _WINDOW + 1
+        else None
+    )
     if shares is None:
-        return TextAnalysis(log_probs, False, None, counts.letters, n_words)
+        return TextAnalysis(log_probs, False, None, counts.letters, len(words))
     top = max(log_probs, key=log_probs.__getitem__)
-    if sum(share for lang, share in shares.items() if _same_group(lang, top)) >= min_share:
+    if sum(share for lang, share in shares.items() if _same_group(lang, top)) >= rules.min_share:
         # The whole-text winner is one of the languages: keep it, report the other.
         other = max((lang for lang in shares if not _same_group(lang, top)), key=shares.__getitem__)
-        return TextAnalysis(log_probs, False, other, counts.letters, n_words)
+        return TextAnalysis(log_probs, False, other, counts.letters, len(words))
     # Code-switched: one language cannot explain the whole text, so trust the windows' vote instead.
-    tie_break = _normalized(logits)  # equal shares: the whole-text score decides, by a hair
     mixed = {
-        lang: math.log(max(_group_share(lang, shares, log_probs), 1e-3)) + 1e-3 * tie_break[lang] for lang in logits
+        lang: math.log(max(_group_share(lang, shares, log_probs), 1e-3)) + 1e-3 * log_probs[lang] for lang in logits
     }
     ranked = sorted(shares, key=lambda lang: -mixed[lang])
     secondary = next(lang for lang in ranked[1:] if not _same_group(lang, ranked[0]))
-    return TextAnalysis(_normalized(mixed), False, secondary, counts.letters, n_words)
+    return TextAnalysis(_normalized(mixed), False, secondary, counts.letters, len(words))

@@ -1,4 +1,4 @@
-"""One detector for the language unit tests: loading the profiles takes about a second."""
+"""One detector for all language unit tests: loading lingua's models takes ~2 s and ~280 MB."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from workers.language import LanguageDetector
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def detector() -> LanguageDetector:
-    """A detector with default options."""
+    """A detector with default options (decisions are pure functions of the input; caches do not leak)."""
     return LanguageDetector()

@@ -95,9 +95,7 @@ def test_from_records() -> None:
 def test_to_record_matches_the_avro_schema(detector: LanguageDetector) -> None:
     named: dict = {}
     fastavro.parse_schema(json.loads((SCHEMAS / "LanguageScore.avsc").read_text()), named_schemas=named)
-    schema = fastavro.parse_schema(
-        json.loads((SCHEMAS / "LanguageDecision.avsc").read_text()), named_schemas=named
-    )
+    schema = fastavro.parse_schema(json.loads((SCHEMAS / "LanguageDecision.avsc").read_text()), named_schemas=named)
     for decision in (detector.detect_text("Halo semua, apa kabar?"), LanguageDecision.undetermined()):
         record = decision.to_record()
         assert fastavro.validate(record, schema)
