@@ -20,6 +20,7 @@ out-of-fold scores of all sources.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -166,27 +167,29 @@ def choose_policy(
         return int((lines & non_health & (languages == language)).sum())
 
     # Per language with enough non-health rows, the head may not push false help lines above the target
-    # (at least one text is allowed: 3 % of 23 rows is none), or more than FALSE_HELP_LINE_SLACK above what
+    # (rounded up: 3 % of 23 rows allows one text), or more than FALSE_HELP_LINE_SLACK above what
     # the keywords alone give where they already exceed it.
     checked = [lang for lang in sorted(set(languages)) if (non_health & (languages == lang)).sum() >= 10]
     ceiling = {}
     for lang in checked:
         n, own = int((non_health & (languages == lang)).sum()), false_lines(keyword_lines, lang)
-        target = max(1, round(FALSE_HELP_LINE_CEILING * n))
-        ceiling[lang] = target if own <= target else own + max(1, round(FALSE_HELP_LINE_SLACK * n))
-    best_score, best_at = -1.0, None
+        target = math.ceil(FALSE_HELP_LINE_CEILING * n)
+        ceiling[lang] = target if own <= target else own + math.ceil(FALSE_HELP_LINE_SLACK * n)
+    # Per threshold, the head acts in the languages where it stays within the ceiling (and in the languages
+    # these rows have too few non-health texts to judge); the threshold with the best F2 wins.
+    best_score, best_at, best_skip = -1.0, None, ()
     for add_at in (None, *ADD_GRID):
-        current = kw_current | (p_crisis >= add_at if add_at is not None else False)
-        lines = current | (kw_suicide >= gold.PSA_MIN_SCORE)
-        if any(false_lines(lines, lang) > ceiling[lang] for lang in checked):
-            continue
+        fires = p_crisis >= add_at if add_at is not None else np.zeros(len(examples), dtype=bool)
+        skip = tuple(lang for lang in checked if false_lines(keyword_lines | fires, lang) > ceiling[lang])
+        fires = fires & ~np.isin(languages, skip)
+        lines = keyword_lines | fires
         score = _f(int((lines & crisis).sum()), int((lines & ~crisis).sum()), int((~lines & crisis).sum()), CRISIS_BETA)
         if score > best_score + 1e-9:
-            best_score, best_at = score, add_at
-    policy[CRISIS_HEAD] = HeadPolicy(add_at=best_at)
-    current = kw_current | (p_crisis >= best_at if best_at is not None else False)
-    # A head may add its topic to at most 3 % (at least one) of a language's non-health texts.
-    allowance = {lang: max(1, round(FALSE_HELP_LINE_CEILING * int((non_health & (languages == lang)).sum())))
+            best_score, best_at, best_skip = score, add_at, skip
+    policy[CRISIS_HEAD] = HeadPolicy(add_at=best_at, skip_languages=best_skip if best_at is not None else ())
+    current = kw_current | ((p_crisis >= best_at) & ~np.isin(languages, best_skip) if best_at is not None else False)
+    # A head may add its topic to at most 3 % (rounded up) of a language's non-health texts.
+    allowance = {lang: math.ceil(FALSE_HELP_LINE_CEILING * int((non_health & (languages == lang)).sum()))
                  for lang in checked}
     for topic in gold.TOPICS:
         truth = np.array([topic in e.topics for e in examples])

@@ -228,6 +228,7 @@ def apply_learned(
     policy: Mapping[str, HeadPolicy],
     options: TagOptions,
     ruled_out: frozenset[str] = frozenset(),
+    language: str = "und",
 ) -> tuple[dict[str, float], frozenset[str]]:
     """Keyword scores after the learned heads, and the topics the heads added.
 
@@ -240,7 +241,7 @@ def apply_learned(
     added = set()
     for topic, rule in policy.items():
         p = probabilities.get(topic)
-        if p is None or topic == CRISIS_HEAD:
+        if p is None or topic == CRISIS_HEAD or not rule.acts_in(language):
             continue
         keyword = leaf.get(topic, 0.0) >= options.min_score
         if keyword and rule.veto_below is not None and p < rule.veto_below and topic not in NEVER_VETO:
@@ -270,9 +271,10 @@ def keyword_risk(
 
 
 def risk_level(keyword: str, scores: Mapping[str, float], probabilities: Mapping[str, float] | None,
-               policy: Mapping[str, HeadPolicy], options: TagOptions) -> str:
+               policy: Mapping[str, HeadPolicy], options: TagOptions, language: str = "und") -> str:
     """The upload's risk level: the keywords' one, raised to "current" by the crisis head, never lowered."""
-    crisis_at = policy.get(CRISIS_HEAD, HeadPolicy()).add_at
+    rule = policy.get(CRISIS_HEAD, HeadPolicy())
+    crisis_at = rule.add_at if rule.acts_in(language) else None
     if probabilities is not None and crisis_at is not None and probabilities.get(CRISIS_HEAD, 0.0) >= crisis_at:
         return "current"
     if keyword == "none" and scores.get(CRISIS_TOPIC, 0.0) >= options.min_score:
@@ -335,6 +337,7 @@ class KeywordResult:
     # Topics a term named but negation or a non-health sense ruled out ("I'm not depressed", "me muero de
     # risa"): the words said no, so the heads may not add them back.
     ruled_out: frozenset[str] = frozenset()
+    language: str = "und"  # the upload's decided language (a head's policy may skip some languages)
 
 
 def keyword_result(
@@ -347,7 +350,8 @@ def keyword_result(
         add_claim_matches(found, fields, taxonomy, options, claims)
     scores = {t: _topic_score(m, options) for t, m in found.items()}
     risk = keyword_risk(found, scores.get(CRISIS_TOPIC, 0.0), taxonomy, options)
-    return KeywordResult(found, scores, risk, frozenset(t for t in dropped if scores.get(t, 0.0) < options.min_score))
+    ruled_out = frozenset(t for t in dropped if scores.get(t, 0.0) < options.min_score)
+    return KeywordResult(found, scores, risk, ruled_out, fields.language)
 
 
 def decide(
@@ -362,10 +366,12 @@ def decide(
     """
     if probabilities is None:
         return dict(keywords.scores), risk_level(keywords.risk, keywords.scores, None, policy, options), {}
-    adjusted, added = apply_learned(keywords.scores, probabilities, policy, options, keywords.ruled_out)
+    adjusted, added = apply_learned(keywords.scores, probabilities, policy, options, keywords.ruled_out,
+                                    keywords.language)
     drivers = {t: t for t in added}
     crisis_ruled_out = CRISIS_TOPIC in keywords.ruled_out
-    risk = risk_level(keywords.risk, adjusted, None if crisis_ruled_out else probabilities, policy, options)
+    risk = risk_level(keywords.risk, adjusted, None if crisis_ruled_out else probabilities, policy, options,
+                      keywords.language)
     if risk == "current" and adjusted.get(CRISIS_TOPIC, 0.0) < options.min_score:
         # The crisis head found a current risk that no term named: the topic goes with it.
         adjusted[CRISIS_TOPIC] = max(probabilities.get(CRISIS_HEAD, 0.0), options.min_score)

@@ -40,10 +40,16 @@ _SENTENCE = re.compile(r"[^.!?\n。！？]+[.!?\n。！？]*")
 
 @dataclass(frozen=True)
 class HeadPolicy:
-    """Where one head acts: add its topic at ``add_at``, veto a keyword topic below ``veto_below``."""
+    """Where one head acts: add its topic at ``add_at``, veto a keyword topic below ``veto_below``, in every
+    language but ``skip_languages`` (where cross-validation saw it give false help lines)."""
 
     add_at: float | None = None
     veto_below: float | None = None
+    skip_languages: tuple[str, ...] = ()
+
+    def acts_in(self, language: str) -> bool:
+        """Whether the head acts on an upload in ``language``."""
+        return language not in self.skip_languages
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,10 @@ class Heads:
                 "encoder": self.encoder,
                 "source": self.source,
                 "calibration": np.round(self.calibration, 6).tolist(),
-                "policy": {k: {"add_at": v.add_at, "veto_below": v.veto_below} for k, v in self.policy.items()},
+                "policy": {
+                    k: {"add_at": v.add_at, "veto_below": v.veto_below, "skip_languages": list(v.skip_languages)}
+                    for k, v in self.policy.items()
+                },
                 "weights": np.round(self.weights, 6).tolist(),
             }
         )
@@ -79,7 +88,10 @@ class Heads:
 def parse_heads(text: str) -> Heads:
     """Heads from their JSON (``Heads.to_json``)."""
     data = json.loads(text)
-    policy = {k: HeadPolicy(v.get("add_at"), v.get("veto_below")) for k, v in data["policy"].items()}
+    policy = {
+        k: HeadPolicy(v.get("add_at"), v.get("veto_below"), tuple(v.get("skip_languages", ())))
+        for k, v in data["policy"].items()
+    }
     return Heads(
         tuple(data["names"]), np.asarray(data["weights"], dtype=np.float32),
         np.asarray(data["calibration"], dtype=np.float64), MappingProxyType(policy), str(data["encoder"]),

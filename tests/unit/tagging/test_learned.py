@@ -125,3 +125,13 @@ def test_the_head_does_not_add_back_a_topic_the_words_ruled_out(taxonomy):
     assert "depression" not in result(taxonomy, "I'm not depressed, I'm just tired from work", eager).topic_ids()
     got = result(taxonomy, "me quiero morir de vergüenza jaja", eager, language="es")
     assert "suicide_self_harm" not in got.topic_ids() and got.risk != "current"
+
+
+def test_the_crisis_head_does_not_act_in_a_language_its_policy_skips(taxonomy):
+    text = "See ya when I see ya. Done being a burden."
+    signal = FakeSignal({CRISIS_HEAD: 0.9}, {CRISIS_HEAD: HeadPolicy(add_at=0.5, skip_languages=("ko",))})
+    assert result(taxonomy, text, signal, language="en").risk == "current"
+    assert result(taxonomy, text, signal, language="ko").risk == "none"
+    again = parse_heads(Heads(("crisis",), np.zeros((3, 1), dtype=np.float32), np.array([[1.0, 0.0]]),
+                              {CRISIS_HEAD: HeadPolicy(0.5, None, ("ko",))}, "enc", "src").to_json())
+    assert again.policy[CRISIS_HEAD].skip_languages == ("ko",)
