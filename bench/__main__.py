@@ -117,8 +117,14 @@ def asr_summary(results_dir: Path, quick: bool, allow_run: bool) -> dict[str, An
         return None
     raw = json.loads(found.read_text("utf-8"))
     configs = [{k: c[k] for k in ("label", "rtf", "cpu_rtf", "wer_mean", "peak_rss_mb")} for c in raw["configs"]]
+    context = results_dir / "asr_context.json"  # the sized encoder window, from bench.asr (bench.asr_context)
+    sized = json.loads(context.read_text("utf-8")) if context.is_file() else {}
+    shipped = (sized.get("choice") or {}).get("policy") or (sized.get("choice") or {}).get("label")
     return {"source": found.name, "configs": configs, "default": raw.get("default_decoding", {}).get("label"),
-            "stream_speedup": raw.get("stream", {}).get("speedup")}
+            "stream_speedup": raw.get("stream", {}).get("speedup"),
+            "sized_context": {"choice": shipped, "speedup_under_15_s": (sized.get("speedup_confirmation") or
+                                                                       sized.get("speedup_vs_full_window", {}))
+                              .get(shipped, {}).get("all < 15 s")} if shipped else None}
 
 
 def write(results: dict[str, Any], results_dir: Path, stem: str) -> None:

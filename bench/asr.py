@@ -4,6 +4,8 @@ Same real clips, same Whisper base weights, one run: openai-whisper fp32 vs fast
 faster-whisper fp32, each greedy and beam 5, every configuration in its own process (peak RSS per
 configuration). Then a mixed upload stream (speech, generated music, silence, ~30 % re-uploads):
 our pipeline (VAD + transcript cache + faster-whisper int8) vs transcribing everything with openai-whisper.
+Then the encoder window sized to the speech vs the full 30 s window (``bench.asr_context``: every shared
+clip, per-clip rows cached) → results/asr_context.json and .md. ``--context-only`` runs just that part.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from bench import asr_context
 from bench.clips import SpeechClip, build_stream, load_manifest, pick_clips
 from bench.report import describe_machine, render_markdown
 from bench.stream import save_uploads
@@ -41,6 +44,7 @@ class BenchOptions:
     threads: int = 2
 
 
+QUICK_CONTEXT_CLIPS = 3  # --quick: the sized-window comparison on the first clips only
 QUICK = BenchOptions(clips=2, stream_speech=2, stream_music=1, stream_silence=1, stream_total=6)
 # (label, backend, compute type, beam size)
 CONFIGS = tuple(
@@ -199,14 +203,19 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(os.environ.get("FIDES_SHARED_DIR", REPO_ROOT.parent / "shared")),
     )
     parser.add_argument("--results-dir", type=Path, default=REPO_ROOT / "results")
+    parser.add_argument("--context-only", action="store_true",
+                        help="only the sized-window comparison (bench.asr_context)")
     args = parser.parse_args(argv)
-    results = run(QUICK if args.quick else BenchOptions(), args.shared_dir)
-    stem = "asr_bench_quick" if args.quick else "asr_bench"
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    (args.results_dir / f"{stem}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), "utf-8")
-    (args.results_dir / f"{stem}.md").write_text(render_markdown(results), "utf-8")
-    print(f"wrote {args.results_dir / stem}.json and .md", file=sys.stderr)
-    return 0
+    if not args.context_only:
+        results = run(QUICK if args.quick else BenchOptions(), args.shared_dir)
+        stem = "asr_bench_quick" if args.quick else "asr_bench"
+        (args.results_dir / f"{stem}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), "utf-8")
+        (args.results_dir / f"{stem}.md").write_text(render_markdown(results), "utf-8")
+        print(f"wrote {args.results_dir / stem}.json and .md", file=sys.stderr)
+    context_args = ["--results-dir", str(args.results_dir), "--shared-dir", str(args.shared_dir)]
+    return asr_context.main(context_args + (["--limit", str(QUICK_CONTEXT_CLIPS)] if args.quick
+                                            else ["--confirm", "--long"]))
 
 
 if __name__ == "__main__":

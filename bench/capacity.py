@@ -46,6 +46,10 @@ class Costs:
     asr_sized_cpu_s_by_window: tuple[tuple[float, float], ...] = ()
     asr_sized_fallback_rate: float = 0.0  # uploads whose sized decode is redone on the full window
     asr_sized_fallback_extra_cpu_s: float = 0.0  # what such an upload costs over the full window encoded once
+    # measured ASR CPU s per upload by upload length (s, CPU s), full windows and sized windows; when both are
+    # there they replace the per-window arithmetic above (interpolated between the measured lengths)
+    asr_full_cpu_s_by_length: tuple[tuple[float, float], ...] = ()
+    asr_sized_cpu_s_by_length: tuple[tuple[float, float], ...] = ()
     decode_vad_cpu_s_per_audio_s: float = 0.01  # fetch + decode + Silero VAD per audio second
     decode_cpu_s_per_audio_s: float = 0.004  # fetch + decode + hash only (cache hits)
     light_cpu_ms_per_upload: float = 9.0  # language + tag + route + Avro + Faust, one upload
@@ -118,6 +122,9 @@ def sized_asr_cpu_s(length_s: float, costs: Costs, context: ContextOptions) -> f
 
 def asr_cpu_s_per_speech_upload(workload: Workload, costs: Costs, deploy: Deployment) -> float:
     """Mean ASR CPU s per upload that reaches Whisper, over the length mix."""
+    if costs.asr_full_cpu_s_by_length and costs.asr_sized_cpu_s_by_length:
+        table = costs.asr_sized_cpu_s_by_length if deploy.context.sized else costs.asr_full_cpu_s_by_length
+        return sum(share * _interpolate(table, s) for s, share in _lengths(workload))
     sized = deploy.context.sized and bool(costs.asr_sized_cpu_s_by_window)
     return sum(share * (sized_asr_cpu_s(s, costs, deploy.context) if sized else full_window_asr_cpu_s(s, costs))
                for s, share in _lengths(workload))
@@ -155,8 +162,8 @@ def plan(workload: Workload, costs: Costs, deploy: Deployment) -> dict[str, Any]
         "gpus": gpus,
         "partitions": {"uploads.new": _pow2(transcribers * deploy.partition_headroom),
                        "light topics": _pow2(light_workers * deploy.partition_headroom)},
-        "asr_windows": "sized to the speech" if deploy.context.sized and costs.asr_sized_cpu_s_by_window
-        else "full 30 s",
+        "asr_windows": "sized to the speech" if deploy.context.sized
+        and (costs.asr_sized_cpu_s_by_window or costs.asr_sized_cpu_s_by_length) else "full 30 s",
         "asr_cpu_s_per_speech_upload": asr_per_upload,
         "per_upload_cpu_ms": per_upload_cpu_ms(seconds, mean_windows(workload), costs, asr_per_upload),
     }
@@ -247,11 +254,38 @@ def context_costs(data: dict[str, Any], costs: Costs) -> tuple[Costs, list[str]]
                      f"asr_context.json ({chosen['label']}: mean CPU s per clip by encoder window, 30 s = the "
                      "one-encode full window; fallback share and extra CPU over the one-encode full window, on "
                      "the shared clips' language mix)")
+    long = (data.get("long_uploads") or {}).get("cpu_s_per_upload") or {}
+    short = {c["label"]: c for c in data.get("confirmation") or []} or configs
+    shipped = choice.get("policy") or choice.get("label") or ""
+    if long.get(plain["label"]) and long.get(shipped) and shipped in short:
+        costs = replace(costs, asr_full_cpu_s_by_length=_by_length(short[plain["label"]], long[plain["label"]]),
+                        asr_sized_cpu_s_by_length=_by_length(short[shipped], long[shipped]))
+        notes.append("asr_full_cpu_s_by_length, asr_sized_cpu_s_by_length from asr_context.json (mean CPU s per "
+                     "upload: the shared clips by length bucket at their mean length, and the 30 s / 60 s uploads "
+                     "of real speech back to back; fallbacks included, on the shared clips' language mix)")
     return costs, notes
+
+
+def _by_length(summary: dict[str, Any], long: dict[str, float]) -> tuple[tuple[float, float], ...]:
+    """(mean length, mean CPU s) per length bucket of the short clips, plus the long uploads."""
+    buckets: dict[str, list[dict[str, Any]]] = {}
+    for row in summary["rows"]:
+        buckets.setdefault(_bucket(row["audio_s"]), []).append(row)
+    points = [(_mean([r["audio_s"] for r in rows]), _mean([r["cpu_s"] for r in rows])) for rows in buckets.values()]
+    return tuple(sorted(points + [(float(length), cpu) for length, cpu in long.items()]))
+
+
+def _bucket(seconds: float) -> str:
+    return f"{int(seconds // 5) * 5}"
 
 
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+def _buckets(text: str) -> tuple[tuple[float, float], ...]:
+    pairs = (part.split(":") for part in text.split(",") if part.strip())
+    return tuple((float(seconds), float(share)) for seconds, share in pairs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,11 +297,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audio-fraction", type=float, default=Workload.audio_fraction)
     parser.add_argument("--gpu-audio-s-per-s", type=float, default=0.0,
                         help="plan ASR on GPUs that each transcribe this many audio seconds per second")
+    parser.add_argument("--audio-s-buckets", type=_buckets, default=Workload.audio_s_buckets,
+                        help="upload length mix as seconds:share pairs, e.g. 10:0.35,30:0.4,60:0.25")
     parser.add_argument("--results-dir", type=Path, default=REPO_ROOT / "results")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     workload = Workload(uploads_per_s=args.uploads_per_s, speech_fraction=args.speech_fraction,
-                        reuse_rate=args.reuse_rate, audio_fraction=args.audio_fraction)
+                        reuse_rate=args.reuse_rate, audio_fraction=args.audio_fraction,
+                        audio_s_buckets=args.audio_s_buckets)
     costs, sources = measured_costs(args.results_dir)
     costs = replace(costs, gpu_audio_s_per_s=args.gpu_audio_s_per_s)
     deploy = Deployment()

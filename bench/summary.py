@@ -133,4 +133,8 @@ def _asr(asr: dict[str, Any]) -> list[str]:
     if asr.get("stream_speedup"):
         lines += ["", "Mixed stream (VAD + cache + faster-whisper int8 vs naive): "
                   f"{asr['stream_speedup']:.2f}× faster."]
+    sized = asr.get("sized_context")
+    if sized and sized.get("speedup_under_15_s"):
+        lines += ["", f"Encoder window sized to the speech ({sized['choice']}): {sized['speedup_under_15_s']:.2f}× "
+                  "less CPU than plain faster-whisper on clips under 15 s (results/asr_context.md)."]
     return lines

@@ -140,7 +140,7 @@ class Settings:
         "faster-whisper: encode a clip's first 30 s window cut to its speech (VAD speech end + "
         "ASR_CONTEXT_MARGIN_S, rounded up to 5 s steps) instead of padded to 30 s, and once instead of "
         "twice; a decode that looks degenerate is redone on the full window "
-        "(fides_asr_context_fallbacks_total). 2.17x less CPU on 37 real clips of 4-13 s, no language worse "
+        "(fides_asr_context_fallbacks_total). 2.24x less CPU on 37 real clips of 4-13 s, no language worse "
         "by more than a point (results/asr_context.md). false = plain faster-whisper. openai-whisper "
         "always uses full windows (docs/asr.md).")
     asr_context_margin_s: float = _setting(
@@ -151,7 +151,7 @@ class Settings:
         "ASR_CONTEXT_FULL_WINDOW_LANGUAGES", ("fr", "pt"),
         "Languages (detected on the sized window) decoded on the full window anyway: fr and pt came out "
         "more than a point worse sized (one clip each, results/asr_context.md). Empty = size every "
-        "language: 3.4x less CPU, every language within +2 points.")
+        "language: ~3.1x less CPU, every language within +2 points.")
     max_audio_s: float = _setting("MAX_AUDIO_S", 60.0, "Only the first N seconds of audio are decoded.")
     max_audio_bytes: int = _setting("MAX_AUDIO_BYTES", 50_000_000, "Largest audio body fetched.")
     vad_enabled: bool = _setting("VAD_ENABLED", True, "Skip ASR for clips without speech (Silero VAD).")

@@ -44,7 +44,7 @@ class ContextOptions:
     # 3-5 of 37 clips looped (caught by the guard, at more CPU than the full window), from 2 s none did;
     # 3 s costs the same as 2 s and kept Japanese within a point (2 s: +2.9 points CER).
     margin_s: float = 3.0  # ASR_CONTEXT_MARGIN_S
-    buckets_s: tuple[float, ...] = (5.0, 10.0, 15.0, 20.0, 25.0, 30.0)  # 10 s steps cost 4 % more CPU
+    buckets_s: tuple[float, ...] = (5.0, 10.0, 15.0, 20.0, 25.0, 30.0)  # 10 s steps cost ~5 % more CPU
     guard: bool = True  # re-run on the full window when the sized decode looks degenerate
     # Languages decoded on the full window anyway (detected on the sized window first): those the sized
     # window made more than a point worse on the shared clips (fr +1.2, pt +2.0 with a 3 s margin; one

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -110,3 +112,88 @@ def test_worker_process_measures_one_real_clip(speech_manifest: list[dict], tmp_
     (clip,) = raw["clips"]
     assert clip["audio_s"] == pytest.approx(5.0, abs=0.1) and 0 < clip["wall_s"] < 60
     assert "horizon" in clip["text"].lower()
+
+
+# -- encoder window sized to the speech: the side-by-side benchmark and the capacity model -----------------
+
+
+def _summary(label: str, sized: bool, rows: list[tuple[str, str, float, float]], accuracy: float = 1.0) -> dict:
+    """A bench.asr_context summary from (clip, lang, cpu_s, error) rows."""
+    from bench.asr_context import _sized
+
+    context = asdict(_sized(3.0)) if sized else {"sized": False, "buckets_s": [30.0], "full_window_languages": []}
+    errors: dict[str, list[float]] = {}
+    for _, lang, _, error in rows:
+        errors.setdefault(lang, []).append(error)
+    return {"label": label, "context": context, "language_accuracy": accuracy,
+            "error_by_language": {lang: sum(v) / len(v) for lang, v in errors.items()},
+            "rows": [{"clip": c, "lang": lang, "cpu_s": cpu, "error": error} for c, lang, cpu, error in rows]}
+
+
+def test_choice_keeps_a_language_on_full_windows_when_sizing_costs_it_more_than_a_point() -> None:
+    from bench.asr_context import BASELINE, ONE_ENCODE, choose, policy_config
+
+    clips = [("a", "en"), ("b", "fr")]
+    base = _summary(BASELINE, False, [(c, lang, 2.0, 0.10) for c, lang in clips])
+    once = _summary(ONE_ENCODE, False, [(c, lang, 1.2, 0.10) for c, lang in clips])
+    cheap = _summary("cheap", True, [("a", "en", 0.4, 0.10), ("b", "fr", 0.4, 0.15)])  # fr 5 points worse
+    even = _summary("even", True, [("a", "en", 0.9, 0.10), ("b", "fr", 0.9, 0.105)])
+    wrong_language = _summary("lid", True, [("a", "en", 0.1, 0.10), ("b", "fr", 0.1, 0.10)], accuracy=0.5)
+    choice = choose([base, once, cheap, even, wrong_language])
+    # cheap with fr on full windows: 0.4 + 1.2 = 1.6 projected, below even's 1.8; lower LID never qualifies
+    assert choice["label"] == "cheap" and choice["full_window_languages"] == ["fr"]
+    assert choice["projected_cpu_s"] == pytest.approx(1.6)
+    policy = policy_config(choice)
+    assert policy is not None and policy.context.full_window_languages == ("fr",) and policy.context.sized
+
+
+def test_length_buckets_and_cache_keys() -> None:
+    from bench.asr_context import CONFIGS, _order, context_key, length_bucket
+    from workers.transcribe.context import ContextOptions
+
+    assert [length_bucket(s) for s in (3.9, 5.0, 13.0, 45.0, 75.0)] == ["0-5 s", "5-10 s", "10-15 s", "30-60 s",
+                                                                        ">= 60 s"]
+    assert sorted([("10-15 s", 0), ("5-10 s", 0)], key=_order)[0][0] == "5-10 s"
+    # sizing off: margin and buckets do not change the decode, so they do not change the cached row
+    assert context_key(ContextOptions(sized=False, margin_s=9.0)) == context_key(ContextOptions(sized=False))
+    assert len({json.dumps(context_key(c.context), sort_keys=True) for c in CONFIGS}) == len(CONFIGS)
+
+
+def test_capacity_sized_windows_and_per_upload_cost() -> None:
+    from bench.capacity import (
+        Costs,
+        Deployment,
+        Workload,
+        asr_cpu_s_per_speech_upload,
+        full_window_asr_cpu_s,
+        plan,
+        sized_windows,
+    )
+    from workers.transcribe.context import ContextOptions
+
+    context = ContextOptions(sized=True, margin_s=3.0)
+    assert sized_windows(8.0, context) == [15.0] and sized_windows(45.0, context) == [30.0, 20.0]
+    assert sized_windows(60.0, context) == [30.0, 30.0]
+    costs = Costs(asr_cpu_s_per_window=2.0, asr_lid_encode_cpu_s=0.5,
+                  asr_sized_cpu_s_by_window=((10.0, 0.5), (20.0, 1.0), (30.0, 1.5)))
+    assert full_window_asr_cpu_s(60.0, costs) == pytest.approx(3.5)  # 2 x 1.5 + one extra LID encode
+    workload = Workload(audio_s_buckets=((8.0, 0.5), (60.0, 0.5)))
+    sized, full = Deployment(context=context), Deployment(context=ContextOptions())
+    # 8 s -> a 15 s window, 0.75 CPU s; 60 s -> two full windows encoded once, 3.0
+    assert asr_cpu_s_per_speech_upload(workload, costs, sized) == pytest.approx((0.75 + 3.0) / 2)
+    assert asr_cpu_s_per_speech_upload(workload, costs, full) == pytest.approx((2.0 + 3.5) / 2)
+    by_length = replace(costs, asr_full_cpu_s_by_length=((5.0, 2.0), (60.0, 4.0)),
+                        asr_sized_cpu_s_by_length=((5.0, 0.5), (60.0, 3.0)))
+    assert asr_cpu_s_per_speech_upload(workload, by_length, sized) == pytest.approx((0.5 + 3 * 2.5 / 55 + 3.0) / 2)
+    assert plan(workload, costs, sized)["busy_cores"]["asr"] < plan(workload, costs, full)["busy_cores"]["asr"]
+
+
+def test_choice_between_equally_cheap_configurations_takes_the_lower_error() -> None:
+    from bench.asr_context import BASELINE, ONE_ENCODE, choose
+
+    clips = [("a", "en"), ("b", "es")]
+    base = _summary(BASELINE, False, [(c, lang, 2.0, 0.10) for c, lang in clips])
+    once = _summary(ONE_ENCODE, False, [(c, lang, 1.2, 0.10) for c, lang in clips])
+    cheapest = _summary("cheapest", True, [("a", "en", 0.50, 0.10), ("b", "es", 0.50, 0.11)])
+    close = _summary("close", True, [("a", "en", 0.52, 0.10), ("b", "es", 0.50, 0.09)])  # 2 % dearer, better
+    assert choose([base, once, cheapest, close])["label"] == "close"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workers.transcribe.backends.faster_whisper import FULL_FRAMES, _content_frames
 from workers.transcribe.context import (
     FALLBACK_REASONS,
     ContextOptions,
@@ -47,14 +46,6 @@ def test_window_is_full_when_sizing_is_off_and_frames_are_even() -> None:
     odd = ContextOptions(sized=True, margin_s=0.0, buckets_s=(3.005, 30.0))
     assert window_frames(3.0, None, odd) % 2 == 0
     assert window_seconds(1.0, None, ContextOptions(sized=True, margin_s=0.0, buckets_s=(40.0,))) == 30.0
-
-
-def test_content_frames_reads_back_pad_or_trim_zero_padding() -> None:
-    features = np.zeros((80, FULL_FRAMES), dtype=np.float32)
-    features[:, :1234] = np.random.default_rng(0).uniform(-1.5, 1.0, (80, 1234))
-    assert _content_frames(features) == 1234
-    assert _content_frames(features[None]) == 1234  # batched input, as encode() gets it
-    assert _content_frames(np.zeros((80, FULL_FRAMES))) == 0
 
 
 def test_compression_ratio_and_repeated_phrases_flag_decoding_loops() -> None:

@@ -4,13 +4,12 @@ Two decoding paths. The full-window path is plain ``WhisperModel.transcribe``: e
 30 s, and a clip whose language is not given is encoded twice (once for language detection, once for
 decoding). The sized path (``DecodeOptions.context.sized``) encodes the first window once, cut to the
 speech (``workers.transcribe.context``), detects the language on that encoder output and hands it to
-faster-whisper's own segment loop; later windows of long audio stay full except the last, partial one.
+faster-whisper's own segment loop; later windows (audio past 30 s) stay full 30 s windows.
 A sized decode that looks degenerate is redone on the full-window path.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -37,36 +36,10 @@ FULL_WINDOW_ONCE = ContextOptions(sized=True, buckets_s=(WINDOW_S,), guard=False
 _OPTIONS_PROBE = np.zeros(1600, dtype=np.float32)  # 0.1 s: enough for transcribe() to build its options
 
 
-def _sized_model(model_dir: Path, device: str, compute_type: str, cpu_threads: int) -> Any:
-    """A ``WhisperModel`` whose encoder cuts a zero-padded window to its content plus the margin.
-
-    faster-whisper pads every window after the first to 3,000 frames (``pad_or_trim``) before calling
-    ``encode``; the padding is exact zeros, which a real log-mel frame never is, so the content length
-    can be read back from the array. Only windows encoded while ``sizing.context`` is set are cut.
-    """
+def _load_model(model_dir: Path, device: str, compute_type: str, cpu_threads: int) -> Any:
     from faster_whisper import WhisperModel
 
-    class SizedWhisperModel(WhisperModel):  # type: ignore[misc]
-        sizing = threading.local()  # per ASR thread: the ContextOptions of the decode in progress
-
-        def encode(self, features: np.ndarray) -> Any:
-            context: ContextOptions | None = getattr(self.sizing, "context", None)
-            if context is not None and features.shape[-1] == FULL_FRAMES:
-                frames = window_frames(_content_frames(features) / FRAMES_PER_S, None, context)
-                features = np.ascontiguousarray(features[..., :frames])
-            return super().encode(features)
-
-        def encode_as_is(self, features: np.ndarray) -> Any:
-            """The encoder on ``features`` as given (a window already sized)."""
-            return super().encode(features)
-
-    return SizedWhisperModel(str(model_dir), device=device, compute_type=compute_type, cpu_threads=cpu_threads)
-
-
-def _content_frames(features: np.ndarray) -> int:
-    """Frames before the trailing all-zero padding."""
-    columns = np.flatnonzero(np.abs(features.reshape(-1, features.shape[-1])).max(axis=0) > 0)
-    return int(columns[-1]) + 1 if columns.size else 0
+    return WhisperModel(str(model_dir), device=device, compute_type=compute_type, cpu_threads=cpu_threads)
 
 
 class FasterWhisperBackend:
@@ -87,7 +60,7 @@ class FasterWhisperBackend:
         self.compute_type = resolve_compute_type(compute_type, self.device)
         self.model = model_name
         try:
-            self._model = _sized_model(model_dir, self.device, self.compute_type, cpu_threads)
+            self._model = _load_model(model_dir, self.device, self.compute_type, cpu_threads)
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelUnavailable(f"cannot load faster-whisper model from {model_dir}: {exc}") from exc
         self._options: dict[tuple[Any, ...], Any] = {}
@@ -120,7 +93,7 @@ class FasterWhisperBackend:
         cut = content if frames >= FULL_FRAMES else min(content, frames)
         first = features[:, : min(cut, FULL_FRAMES)]
         first = np.pad(first, ((0, 0), (0, max(0, min(frames, FULL_FRAMES) - first.shape[-1]))))
-        encoded = model.encode_as_is(first)
+        encoded = model.encode(first)
         if options.language is None:
             ranked = model.model.detect_language(encoded)[0]
             languages = tuple(LanguageScore(token[2:-2], float(p)) for token, p in ranked[:TOP_LANGUAGES])
@@ -169,7 +142,7 @@ class FasterWhisperBackend:
             groups.setdefault(frames, []).append((i, window, cut))
         for frames, members in groups.items():
             batch = np.ascontiguousarray(np.stack([window for _, window, _ in members]), dtype=np.float32)
-            encoded = model.encode_as_is(batch)
+            encoded = model.encode(batch)
             for (i, _, cut), result in zip(members, self._generate(encoded, options), strict=True):
                 samples = clips[i]
                 reason = _guard(result, cut, options, ends[i]) if frames < FULL_FRAMES else None
@@ -213,17 +186,17 @@ class FasterWhisperBackend:
         return results
 
     def _decode_segments(self, features: np.ndarray, encoded: Any, language: str, options: DecodeOptions) -> list[Any]:
-        """faster-whisper's segment loop on ``features``, reusing ``encoded`` for the first window."""
+        """faster-whisper's segment loop on ``features``, reusing ``encoded`` for the first window.
+
+        Later windows (when the first decode stops short of the end, or the audio is longer than 30 s) are
+        faster-whisper's own full 30 s windows: sizing them too was measured to decode a 0.7 s tail of a
+        60 s upload into a made-up phrase, a decode the guard (which judges the first window) cannot see.
+        """
         from faster_whisper.tokenizer import Tokenizer
 
         model = self._model
         tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=options.task, language=language)
-        model.sizing.context = options.context
-        try:
-            return list(model.generate_segments(features, tokenizer, self._transcription_options(options),
-                                                False, encoded))
-        finally:
-            model.sizing.context = None
+        return list(model.generate_segments(features, tokenizer, self._transcription_options(options), False, encoded))
 
     def _transcription_options(self, options: DecodeOptions) -> Any:
         """faster-whisper's ``TranscriptionOptions`` exactly as ``transcribe()`` builds them (cached)."""
