@@ -124,3 +124,14 @@ def test_guard_falls_back_to_the_full_window_on_a_degenerate_decode(
     assert seen and "horizon" in seen[0].lower()  # the sized decode ran and was judged
     assert result.extra["asr_fallback"] == "repetition" and result.extra["asr_window_s"] == 30.0
     assert result.text == full.text and result.language == full.language
+
+
+@pytest.mark.slow
+def test_batched_uploads_share_one_encoder_batch_per_window(faster_whisper_backend, load_speech_clip) -> None:
+    _, jfk = load_speech_clip("en_fw_jfk")
+    _, horizon = load_speech_clip("en_fw_stereo_right")
+    options = DecodeOptions(beam_size=5, context=SIZED)
+    first, second = faster_whisper_backend.transcribe_batch([jfk, horizon], options, [10.5, 4.0])
+    assert "my fellow americans" in first.text.lower() and first.window_s == 15.0
+    assert "horizon" in second.text.lower() and second.window_s == 10.0
+    assert first.language == second.language == "en" and first.fallback is second.fallback is None
