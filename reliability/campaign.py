@@ -50,14 +50,16 @@ class Scenario:
     name: str
     run: Run
     pause_s: float | None = None
+    stream_s: float | None = None  # keep the stream going this long: the fault must land mid-stream
 
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("kill9-one-of-two", lambda env, broker, o: kill9_one_of_two(env, o)),
     Scenario("zombie-sigstop", lambda env, broker, o: zombie_fenced(env, o), pause_s=6.0),
-    Scenario("join-mid-stream", lambda env, broker, o: join_mid_stream(env, o)),
+    # a joining worker needs ~10 s to start and two restarts ~25 s: their streams last 20 and 30 s
+    Scenario("join-mid-stream", lambda env, broker, o: join_mid_stream(env, o), stream_s=20.0),
     Scenario("scale-in", lambda env, broker, o: scale_in(env, o)),
-    Scenario("rolling-restart", lambda env, broker, o: rolling_restart(env, o)),
+    Scenario("rolling-restart", lambda env, broker, o: rolling_restart(env, o), stream_s=30.0),
     Scenario("broker-unreachable-5s", broker_unreachable, pause_s=5.0),
     Scenario("broker-unreachable-30s", broker_unreachable, pause_s=30.0),
 )
@@ -71,6 +73,8 @@ def cpu_hog() -> subprocess.Popen[bytes]:
 def run_once(scenario: Scenario, options: ScenarioOptions, work_dir: Path, hog: bool) -> dict[str, Any]:
     """One run on its own fresh broker; an exception is recorded as the run's error, not raised."""
     options = replace(options, pause_s=scenario.pause_s) if scenario.pause_s is not None else options
+    if scenario.stream_s is not None:
+        options = replace(options, events=max(options.events, int(scenario.stream_s * options.rate_per_s)))
     started = time.monotonic()
     hogging = cpu_hog() if hog else None
     try:
@@ -128,7 +132,8 @@ def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     total = sum(r["runs"] for r in rows)
     lost = sum(r["lost"] for r in rows)
     return (f"# Fault campaign: {total} runs, {lost} lost\n\n`{meta['command']}` — {meta['events']} events at "
-            f"{meta['rate_per_s']}/s per run, each run on a fresh embedded broker, CPU hog beside: "
+            f"{meta['rate_per_s']}/s per run (join and rolling restart: 20 and 30 s of stream, so the fault lands "
+            f"mid-stream), each run on a fresh embedded broker, CPU hog beside: "
             f"{'yes' if meta['hog'] else 'no'}. Failover = fault → the slowest partition's first output "
             f"after it; recovery = fault over → the stream flowing again.\n\n{table(HEADER, cells)}\n")
 
