@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from workers.errors import StageTimeout
-from workers.transcribe.backends import StreamingAsrBackend, collect_result
+from workers.transcribe.backends.common import StreamingAsrBackend, collect_result
 from workers.transcribe.decode import DEFAULT_MAX_BYTES, NoAudioStream, audio_sha256, decode_audio
 from workers.transcribe.fetch import FetchPolicy, fetch_audio
 from workers.transcribe.types import SAMPLE_RATE, AsrBackend, AsrResult, DecodeOptions, Segment, Transcript

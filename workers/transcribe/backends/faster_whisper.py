@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from workers.errors import ModelUnavailable
-from workers.transcribe.backends import TOP_LANGUAGES, collect_result, resolve_device
+from workers.transcribe.backends.common import TOP_LANGUAGES, collect_result, resolve_device
 from workers.transcribe.context import (
     FRAMES_PER_S,
     WINDOW_S,

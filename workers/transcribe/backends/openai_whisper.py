@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from workers.errors import AudioDecodeError, ModelUnavailable
-from workers.transcribe.backends import TOP_LANGUAGES, collect_result
+from workers.transcribe.backends.common import TOP_LANGUAGES, collect_result
 from workers.transcribe.convert import ensure_openai_checkpoint
 from workers.transcribe.model_store import MODEL_NAME
 from workers.transcribe.types import AsrResult, DecodeOptions, LanguageScore, Segment
