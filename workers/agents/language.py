@@ -1,4 +1,4 @@
-"""language: uploads.transcribed → uploads.language (langdetect fused with Whisper's audio language id)."""
+"""language: uploads.transcribed → uploads.language (lingua text scores fused with Whisper's audio language id)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The language stage: normalization, a deterministic n-gram scorer, known-confusion rules and fusion."""
+"""The language stage: normalization, lingua (or langdetect) text scores, id/ms and kanji rules, fusion."""
 
 from workers.language.detector import LanguageDetector
 from workers.language.types import (

@@ -1,4 +1,4 @@
-"""What the language stage loads once per worker process: the detector and its profiles."""
+"""What the language stage loads once per worker process: the detector and its models."""
 
 from __future__ import annotations
 
@@ -7,5 +7,5 @@ from workers.settings import Settings
 
 
 def load_core(settings: Settings) -> LanguageDetector:
-    """The language stage's core (langdetect profiles and lexicons load here, not at import)."""
+    """The language stage's core (lingua's models, langdetect's profiles and the lexicons load here)."""
     return LanguageDetector()

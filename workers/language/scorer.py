@@ -24,7 +24,7 @@ MAX_CHARS = 2000  # enough for a confident decision; bounds the cost of long tra
 PROBABILITY_FLOOR = 1e-6  # a scorer's zero is "very unlikely", not a veto
 LINGUA_MAX_CHARS = 500  # lingua's cost grows with length; 500 characters decide any monolingual text
 LOW_ACCURACY_SURE = 0.99
-_LOW_ACCURACY_WEAK = frozenset({"id", "ms"})  # trigrams alone miss the id / ms spelling differences
+LOW_ACCURACY_MAX_CHARS = 100  # the quick pass reads a prefix: it only has to be sure, else the rescore reads all
 
 
 class TextScorer(Protocol):
@@ -101,18 +101,19 @@ class LinguaScorer:
     def text_log_probs(self, text: str) -> np.ndarray | None:
         """lingua's confidences as log-probabilities.
 
-        With low_accuracy_chars set, a longer text is scored in low-accuracy mode first, and again in
-        high-accuracy mode unless that was sure (top probability >= LOW_ACCURACY_SURE) of a language
-        outside the pairs it confuses (id / ms).
+        With low_accuracy_chars set, a longer text's first LOW_ACCURACY_MAX_CHARS are scored in
+        low-accuracy mode first, and the text again in high-accuracy mode unless that was sure (top
+        probability >= LOW_ACCURACY_SURE). Indonesian vs Malay needs no rescore: the split keeps only a
+        share of lingua's lean either way (train + dev: same Indonesian, more Malay sentences right).
         """
         text = text[:LINGUA_MAX_CHARS]
         if not 0 < self._low_accuracy_chars < len(text):
             return self._probabilities(text, low=False)
-        quick = self._probabilities(text, low=True)
+        quick = self._probabilities(text[:LOW_ACCURACY_MAX_CHARS], low=True)
         if quick is None:
             return None
         top = int(np.argmax(quick))
-        if quick[top] >= math.log(LOW_ACCURACY_SURE) and self.languages[top] not in _LOW_ACCURACY_WEAK:
+        if quick[top] >= math.log(LOW_ACCURACY_SURE):
             return quick
         return self._probabilities(text, low=False)
 

@@ -12,9 +12,10 @@ from eval.language.eval_data import LANGUAGES, PRODUCT, build_items, load_audio_
 from eval.language.evaluate import AUDIO_PROBS, evidence_of
 from workers.language import LanguageDetector
 
-# Measured on the full test split (results/language_eval.md; the detector is deterministic). The target is
-# 99 % of sentences in every product language; Indonesian measures 98.5 % (3 of 204 read as Malay).
-SENTENCE_MIN_ACCURACY = {"en": 0.99, "id": 0.98, "es": 0.99, "pt": 0.99, "fr": 0.99, "ja": 0.99, "ko": 0.99}
+# The targets, on the full test split (results/language_eval.md; the detector is deterministic): 99 % of
+# sentences in every product language (lowest measured: id and pt 99.5 %), a word-pair mean of 88 %
+# (93.1 %) with es and pt each 80 % (81.4 %, 87.8 %), short texts well ahead of raw lingua (+11 points).
+SENTENCE_MIN_ACCURACY = 0.99
 PAIR_MIN_MEAN = 0.88
 PAIR_MIN_IBERIAN = 0.80
 PAIR_MIN_GAIN_OVER_LINGUA = 0.05
@@ -33,7 +34,7 @@ def _accuracy(detect, items: list) -> float:
 @pytest.mark.parametrize("lang", PRODUCT)
 def test_sentence_accuracy(detector: LanguageDetector, test_items: list, lang: str) -> None:
     sentences = [i for i in test_items if i.lang == lang and i.kind == "sentence"]
-    assert _accuracy(lambda t: detector.detect_text(t).language, sentences) >= SENTENCE_MIN_ACCURACY[lang]
+    assert _accuracy(lambda t: detector.detect_text(t).language, sentences) >= SENTENCE_MIN_ACCURACY
 
 
 def test_word_pairs(detector: LanguageDetector, test_items: list) -> None:
