@@ -82,6 +82,14 @@ def _cue_in(words: list[str], cues: frozenset[str]) -> bool:
     return any(w in cues or (w[:2] + "'" in cues if len(w) > 2 and w[1] == "'" else False) for w in words)
 
 
+# A cue after "que" is a comparison, not a negation: "hoy más que nunca quiero desaparecer", "mais do que nunca".
+_COMPARATIVE = frozenset({"que"})
+
+
+def _negation_in(words: list[str], cues: frozenset[str]) -> bool:
+    return any(_cue_in([w], cues) and not (i and words[i - 1] in _COMPARATIVE) for i, w in enumerate(words))
+
+
 _AFTER_WINDOW = 12  # characters after a ja/ko match searched for a negation ("…したいわけじゃない")
 
 
@@ -118,12 +126,19 @@ class LanguageContext:
 def is_negated(
     text: str, span: tuple[int, int], substring: bool, context: LanguageContext, options: TagOptions
 ) -> bool:
-    """Whether a negation cue governs the match at ``text[span[0]:span[1]]``."""
+    """Whether a negation cue governs the match at ``text[span[0]:span[1]]``.
+
+    A term that starts with its own negation ("no quiero existir", "don't want to live") is not negated by
+    a cue before it: "no, no quiero existir" repeats the no for emphasis.
+    """
     start, end = span
     if substring:
         tail = text[end : end + _AFTER_WINDOW]
         return any(cue in tail for cue in context.negation_after)
-    return _cue_in(_words_before(text, start, options.negation_window), context.negation_before)
+    first = _WORD.findall(text[start:end])[:1]
+    if first and _cue_in(first, context.negation_before):
+        return False
+    return _negation_in(_words_before(text, start, options.negation_window), context.negation_before)
 
 
 def _keep(
@@ -274,7 +289,7 @@ def risk_level(keyword: str, scores: Mapping[str, float], probabilities: Mapping
                policy: Mapping[str, HeadPolicy], options: TagOptions, language: str = "und") -> str:
     """The upload's risk level: the keywords' one, raised to "current" by the crisis head, never lowered."""
     rule = policy.get(CRISIS_HEAD, HeadPolicy())
-    crisis_at = rule.add_at if rule.acts_in(language) else None
+    crisis_at = rule.add_at_for(language)
     if probabilities is not None and crisis_at is not None and probabilities.get(CRISIS_HEAD, 0.0) >= crisis_at:
         return "current"
     if keyword == "none" and scores.get(CRISIS_TOPIC, 0.0) >= options.min_score:

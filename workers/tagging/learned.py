@@ -41,15 +41,28 @@ _SENTENCE = re.compile(r"[^.!?\n。！？]+[.!?\n。！？]*")
 @dataclass(frozen=True)
 class HeadPolicy:
     """Where one head acts: add its topic at ``add_at``, veto a keyword topic below ``veto_below``, in every
-    language but ``skip_languages`` (where cross-validation saw it give false help lines)."""
+    language but ``skip_languages`` (where cross-validation saw it give false help lines).
+
+    ``language_add_at`` overrides ``add_at`` per language (the crisis head: a threshold per language, chosen
+    on that language's own weak tweets, since one calibration does not fit figurative Spanish and English
+    Reddit alike); a None value there switches the head off in that language.
+    """
 
     add_at: float | None = None
     veto_below: float | None = None
     skip_languages: tuple[str, ...] = ()
+    language_add_at: tuple[tuple[str, float | None], ...] = ()
 
     def acts_in(self, language: str) -> bool:
         """Whether the head acts on an upload in ``language``."""
         return language not in self.skip_languages
+
+    def add_at_for(self, language: str) -> float | None:
+        """The add threshold for an upload in ``language`` (None: the head does not add there)."""
+        for lang, at in self.language_add_at:
+            if lang == language:
+                return at
+        return self.add_at if self.acts_in(language) else None
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,8 @@ class Heads:
                 "source": self.source,
                 "calibration": np.round(self.calibration, 6).tolist(),
                 "policy": {
-                    k: {"add_at": v.add_at, "veto_below": v.veto_below, "skip_languages": list(v.skip_languages)}
+                    k: {"add_at": v.add_at, "veto_below": v.veto_below, "skip_languages": list(v.skip_languages),
+                        **({"language_add_at": dict(v.language_add_at)} if v.language_add_at else {})}
                     for k, v in self.policy.items()
                 },
                 "weights": np.round(self.weights, 6).tolist(),
@@ -89,7 +103,8 @@ def parse_heads(text: str) -> Heads:
     """Heads from their JSON (``Heads.to_json``)."""
     data = json.loads(text)
     policy = {
-        k: HeadPolicy(v.get("add_at"), v.get("veto_below"), tuple(v.get("skip_languages", ())))
+        k: HeadPolicy(v.get("add_at"), v.get("veto_below"), tuple(v.get("skip_languages", ())),
+                      tuple(sorted(v.get("language_add_at", {}).items())))
         for k, v in data["policy"].items()
     }
     return Heads(

@@ -135,3 +135,18 @@ def test_the_crisis_head_does_not_act_in_a_language_its_policy_skips(taxonomy):
     again = parse_heads(Heads(("crisis",), np.zeros((3, 1), dtype=np.float32), np.array([[1.0, 0.0]]),
                               {CRISIS_HEAD: HeadPolicy(0.5, None, ("ko",))}, "enc", "src").to_json())
     assert again.policy[CRISIS_HEAD].skip_languages == ("ko",)
+
+
+def test_the_crisis_head_uses_its_threshold_per_language(taxonomy):
+    # es at 0.95 (the head's 0.9 is not enough), pt switched off, en on the shared 0.5.
+    text = "See ya when I see ya. Done being a burden."
+    rule = HeadPolicy(add_at=0.5, language_add_at=(("es", 0.95), ("pt", None)))
+    signal = FakeSignal({CRISIS_HEAD: 0.9}, {CRISIS_HEAD: rule})
+    assert result(taxonomy, text, signal, language="en").risk == "current"
+    assert result(taxonomy, text, signal, language="es").risk == "none"
+    assert result(taxonomy, text, signal, language="pt").risk == "none"
+    # A keyword crisis match stands where the head is off.
+    assert result(taxonomy, "eu quero me matar", signal, language="pt").risk == "current"
+    again = parse_heads(Heads(("crisis",), np.zeros((3, 1), dtype=np.float32), np.array([[1.0, 0.0]]),
+                              {CRISIS_HEAD: rule}, "enc", "src").to_json())
+    assert again.policy[CRISIS_HEAD] == rule
