@@ -59,6 +59,15 @@ def test_prometheus_scrapes_the_compose_workers_and_loads_the_rules() -> None:
     assert targets == {"worker-asr", "worker-light"} <= set(services)
 
 
+def test_the_compose_auditor_is_what_prometheus_scrapes_for_the_audit_alerts() -> None:
+    services = compose()["services"]
+    assert services["auditor"]["command"][:1] == ["audit"] and services["auditor"]["read_only"] is True
+    port = services["auditor"]["command"][services["auditor"]["command"].index("--metrics-port") + 1]
+    config = yaml.safe_load((REPO / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    (job,) = [job for job in config["scrape_configs"] if job["job_name"] == "fides-audit"]
+    assert [t for static in job["static_configs"] for t in static["targets"]] == [f"auditor:{port}"]
+
+
 def test_dockerfile_is_slim_non_root_cpu_torch_only_and_bakes_the_model() -> None:
     text = (REPO / "Dockerfile").read_text()
     stages = [line.split()[1] for line in text.splitlines() if line.startswith("FROM ")]

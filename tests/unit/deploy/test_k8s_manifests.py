@@ -80,7 +80,8 @@ def test_worker_deployments_are_hardened_and_probed(deployment: dict) -> None:
 
 
 def test_each_stage_group_has_a_pdb_an_hpa_and_a_metrics_service() -> None:
-    groups = {d["metadata"]["name"]: d["spec"]["selector"]["matchLabels"] for d in by_kind("Deployment")}
+    groups = {d["metadata"]["name"]: d["spec"]["selector"]["matchLabels"] for d in by_kind("Deployment")
+              if d["metadata"]["name"] != "auditor"}
     assert set(groups) == {"worker-asr", "worker-light"}
     pdbs = {
         d["metadata"]["name"]: d["spec"]["selector"]["matchLabels"] for d in by_kind("PodDisruptionBudget")
@@ -89,7 +90,22 @@ def test_each_stage_group_has_a_pdb_an_hpa_and_a_metrics_service() -> None:
     hpas = {d["spec"]["scaleTargetRef"]["name"] for d in by_kind("HorizontalPodAutoscaler")}
     assert hpas == set(groups)
     services = {d["metadata"]["name"]: d["spec"]["selector"] for d in by_kind("Service")}
-    assert services == {f"{name}-metrics": labels for name, labels in groups.items()}
+    assert services == {f"{name}-metrics": labels for name, labels in {**groups, **_auditor_labels()}.items()}
+
+
+def _auditor_labels() -> dict[str, dict]:
+    (auditor,) = [d for d in by_kind("Deployment") if d["metadata"]["name"] == "auditor"]
+    return {"auditor": auditor["spec"]["selector"]["matchLabels"]}
+
+
+def test_the_auditor_runs_the_audit_on_the_port_prometheus_scrapes() -> None:
+    (auditor,) = [d for d in by_kind("Deployment") if d["metadata"]["name"] == "auditor"]
+    (container,) = auditor["spec"]["template"]["spec"]["containers"]
+    assert container["args"][:1] == ["audit"] and "--every" in container["args"]
+    port = int(container["args"][container["args"].index("--metrics-port") + 1])
+    config = yaml.safe_load((REPO / "deploy" / "prometheus" / "prometheus-k8s.yml").read_text())
+    (job,) = [job for job in config["scrape_configs"] if job["job_name"] == "fides-audit"]
+    assert [sd["port"] for sd in job["dns_sd_configs"]] == [port]
 
 
 def test_autoscaler_never_exceeds_the_partitions_of_its_input_topics() -> None:
