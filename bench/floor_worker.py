@@ -52,8 +52,8 @@ class ConstantTagger:
 
 
 def constant_cores(settings: Settings) -> Cores:
-    """The real cores of ``settings.stages`` with language and tag replaced by their constant answers."""
-    built = load_cores(settings, settings.stages)
+    """The real cores of ``settings.worker.stages`` with language and tag replaced by their constant answers."""
+    built = load_cores(settings, settings.worker.stages)
     return replace(
         built,
         language=ConstantDetector(built.language) if built.language else None,

@@ -62,7 +62,7 @@ def fresh_settings(bootstrap: str, scratch: Path, partitions: int, label: str, *
     """Settings with a new topic prefix, group, data dir and web port; topics created on the broker."""
     run = f"{label}-{uuid.uuid4().hex[:6]}"
     settings = Settings.from_env(
-        {}, bootstrap_servers=bootstrap, topic_prefix=f"b{run}.", app_id=f"bench-{run}",
+        {}, kafka_bootstrap_servers=bootstrap, topic_prefix=f"b{run}.", app_id=f"bench-{run}",
         data_dir=scratch / "data" / run, web_port=free_port(), replication_factor=1,
         contracts_dir=contracts_dir(scratch, partitions), log_level="WARNING", **overrides,
     )
@@ -87,7 +87,7 @@ def on_fresh_broker(scratch: Path, partitions: int, label: str, **overrides: Any
 def create_topics(settings: Settings) -> None:
     """Create the catalog's topics under the settings' prefix (every name is new, so no reconciling)."""
     catalog = Runtime.create(settings).catalog
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
     try:
         admin.create_topics([NewTopic(settings.topic(spec.name), spec.partitions, 1, topic_configs=dict(spec.config))
                              for spec in catalog])

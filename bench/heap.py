@@ -37,7 +37,7 @@ def measure(events: int, freeze: bool, shared: Path) -> dict[str, Any]:
     pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
     callback = watch_pauses(lambda generation, seconds: pauses[generation].append(seconds))
     try:
-        cpu_s = asyncio.run(run_one_hop(runtime, specs, inputs, settings.stage_batch_size))
+        cpu_s = asyncio.run(run_one_hop(runtime, specs, inputs, settings.worker.stage_batch_size))
     finally:
         gc.callbacks.remove(callback)
     return {"events": events, "gc_freeze": freeze, "tracked_objects_end": len(gc.get_objects()),

@@ -97,8 +97,8 @@ def measure(settings: Settings, uploads: list[dict[str, Any]], profile: bool = F
     result["events_per_cpu_s"] = 1000 / result["cpu_ms_per_event"]["total"]
     if not profiler:  # the same events as one fused hop in batches (FUSE_LIGHT_STAGES), on fresh cores
         runtime, specs, capture = build_chain(settings)
-        asyncio.run(run_one_hop(runtime, specs, inputs[:50], settings.stage_batch_size))
-        one_hop = asyncio.run(run_one_hop(runtime, specs, inputs[50:], settings.stage_batch_size))
+        asyncio.run(run_one_hop(runtime, specs, inputs[:50], settings.worker.stage_batch_size))
+        one_hop = asyncio.run(run_one_hop(runtime, specs, inputs[50:], settings.worker.stage_batch_size))
         result["one_hop_cpu_ms_per_event"] = 1000 * one_hop / n
     if profiler:
         result["top_functions"] = top_functions(profiler)

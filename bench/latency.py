@@ -91,7 +91,7 @@ async def _level(settings: Settings, worker: WatchedWorker, uploads: list[dict[s
     source, watcher = Uploads(settings, uploads), worker.watcher
     rate = capacity * fraction
     cpu_before = harness.cpu_seconds(worker.process)
-    sent = await paced(settings.bootstrap_servers, settings.topic("uploads.new"), source, rate, duration_s)
+    sent = await paced(settings.kafka.bootstrap_servers, settings.topic("uploads.new"), source, rate, duration_s)
     await watcher.wait_for_keys(set(source.sent_at), timeout_s=60)
     cpu_ms = 1000 * (harness.cpu_seconds(worker.process) - cpu_before) / max(sent, 1)
     values = latencies_ms(watcher.records, source.sent_at)
@@ -115,7 +115,7 @@ async def _capacity(settings: Settings, worker: WatchedWorker, uploads: list[dic
     per upload over the drain."""
     source, watcher = Uploads(settings, uploads), worker.watcher
     cpu_before = harness.cpu_seconds(worker.process)
-    await harness.produce(settings.bootstrap_servers, settings.topic("uploads.new"),
+    await harness.produce(settings.kafka.bootstrap_servers, settings.topic("uploads.new"),
                           [source.next() for _ in uploads])
     if not await watcher.wait_for_keys(set(source.sent_at), timeout_s=300):
         raise RuntimeError("the worker did not drain the capacity backlog within 300 s")
@@ -168,9 +168,9 @@ async def watched_worker(settings: Settings, logs: Path, name: str,
     """Creators published, a watcher on ``out_topic`` and one ready worker running ``stages``; both
     stopped on exit."""
     await publish_creators(settings)
-    watcher = await harness.Watcher(settings.bootstrap_servers, settings.topic(out_topic)).start()
+    watcher = await harness.Watcher(settings.kafka.bootstrap_servers, settings.topic(out_topic)).start()
     launch: Launch = worker_launches(settings, stages, 1)[0]
-    proc = harness.start_process(*launch, logs / f"{settings.app_id}-{name}.log")
+    proc = harness.start_process(*launch, logs / f"{settings.kafka.app_id}-{name}.log")
     try:
         await harness.wait_ready([int(launch[1]["WEB_PORT"])], [proc], 300)
         yield WatchedWorker(proc, watcher)

@@ -56,7 +56,7 @@ async def publish_creators(settings: Settings) -> None:
     runtime = Runtime.create(settings)
     schema = runtime.catalog["fides.creators"].value_schema
     messages = [(c["creator_id"].encode(), runtime.serde.encode(schema, c)) for c in fides_creators()]
-    await harness.produce(settings.bootstrap_servers, settings.topic("fides.creators"), messages)
+    await harness.produce(settings.kafka.bootstrap_servers, settings.topic("fides.creators"), messages)
 
 
 Launch = tuple[list[str], dict[str, str]]  # argv after the interpreter, environment
@@ -65,12 +65,12 @@ Launch = tuple[list[str], dict[str, str]]  # argv after the interpreter, environ
 async def drain(label: str, settings: Settings, inputs: list[tuple[bytes, bytes]], launches: list[Launch],
                 logs: Path, timeout_s: float, partitions: int) -> StreamRun:
     """Preload ``inputs``, start one process per launch (workers or a passthrough), time the drain."""
-    bootstrap, target = settings.bootstrap_servers, settings.topic("content.enriched")
+    bootstrap, target = settings.kafka.bootstrap_servers, settings.topic("content.enriched")
     web_ports = [int(env["WEB_PORT"]) for argv, env in launches if argv[1] in WORKER_MODULES]
     if not web_ports:  # passthroughs have no readiness endpoint: they start on a preloaded backlog
         await harness.produce(bootstrap, settings.topic("uploads.transcribed"), inputs)
     started = time.monotonic()
-    procs = [harness.start_process(argv, env, logs / f"{settings.app_id}-{i}.log")
+    procs = [harness.start_process(argv, env, logs / f"{settings.kafka.app_id}-{i}.log")
              for i, (argv, env) in enumerate(launches)]
     try:
         if web_ports:  # workers: every process joined and assigned before the backlog lands
@@ -98,8 +98,8 @@ def worker_launches(settings: Settings, stages: tuple[str, ...], processes: int,
     launches = []
     for i in range(processes):
         mine = settings.with_overrides(stages=stages, web_port=harness.free_port(),
-                                       data_dir=Path(settings.data_dir) / f"w{i}")
-        Path(mine.data_dir).parent.mkdir(parents=True, exist_ok=True)
+                                       data_dir=Path(settings.worker.data_dir) / f"w{i}")
+        Path(mine.worker.data_dir).parent.mkdir(parents=True, exist_ok=True)
         launches.append((["-m", module, "worker"], harness.settings_env(mine)))
     return launches
 
@@ -123,9 +123,9 @@ async def light_path(settings: Settings, inputs: list[tuple[bytes, bytes]], proc
 def passthrough_argv(kind: str, settings: Settings, topics: tuple[str, ...], partitions: int) -> list[str]:
     """argv of a reference passthrough over the physical names of ``topics``."""
     physical = ",".join(settings.topic(t) for t in topics)
-    return ["-m", "bench.passthrough", kind, "--bootstrap", settings.bootstrap_servers,
-            "--group", settings.app_id, "--topics", physical, "--partitions", str(partitions),
-            "--datadir", str(settings.data_dir)]
+    return ["-m", "bench.passthrough", kind, "--bootstrap", settings.kafka.bootstrap_servers,
+            "--group", settings.kafka.app_id, "--topics", physical, "--partitions", str(partitions),
+            "--datadir", str(settings.worker.data_dir)]
 
 
 def run_side_by_side(scratch: Path, passthrough_inputs: Any, light_inputs: Any, timeout_s: float,

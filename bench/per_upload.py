@@ -61,7 +61,7 @@ async def _send_one(settings: Settings, runtime: Runtime, upload: dict[str, Any]
                     enriched: harness.Watcher, timeout_s: float) -> bool:
     key = upload["video_id"].encode()
     value = runtime.serde.encode(runtime.catalog["uploads.new"].value_schema, upload)
-    await harness.produce(settings.bootstrap_servers, settings.topic("uploads.new"), [(key, value)])
+    await harness.produce(settings.kafka.bootstrap_servers, settings.topic("uploads.new"), [(key, value)])
     return await enriched.wait_for_keys({key}, timeout_s)
 
 
@@ -71,14 +71,14 @@ async def run_per_upload(settings: Settings, plan: list[tuple[str, str | None, s
     await publish_creators(settings)
     runtime = Runtime.create(settings)
     argv, env = worker_launches(settings, harness.ALL_STAGES, 1)[0]
-    proc = harness.start_process(argv, env, logs / f"{settings.app_id}-per-upload.log")
+    proc = harness.start_process(argv, env, logs / f"{settings.kafka.app_id}-per-upload.log")
     await harness.wait_ready([int(env["WEB_PORT"])], [proc], timeout_s)
-    enriched = await harness.Watcher(settings.bootstrap_servers, settings.topic("content.enriched")).start()
-    transcribed = await harness.Watcher(settings.bootstrap_servers, settings.topic("uploads.transcribed")).start()
+    enriched = await harness.Watcher(settings.kafka.bootstrap_servers, settings.topic("content.enriched")).start()
+    transcribed = await harness.Watcher(settings.kafka.bootstrap_servers, settings.topic("uploads.transcribed")).start()
     rows = []
     try:
         for i, (kind, path, caption) in enumerate(plan):
-            upload = _upload(i, kind, path, caption, settings.app_id)
+            upload = _upload(i, kind, path, caption, settings.kafka.app_id)
             ok = await _send_one(settings, runtime, upload, enriched, timeout_s if i else timeout_s + 120)
             print(f"  per-upload {kind}: {'ok' if ok else 'TIMEOUT'}", file=sys.stderr)
             rows.append({"kind": kind, "video_id": upload["video_id"], "ok": ok})

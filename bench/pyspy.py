@@ -53,7 +53,7 @@ async def _profile(events: int, seconds: int, shared: Path, scratch: Path, modul
         proc = harness.start_process(argv, env, scratch / "worker.log")
         try:
             await harness.wait_ready([int(env["WEB_PORT"])], [proc], 300)
-            await harness.produce(settings.bootstrap_servers, settings.topic("uploads.transcribed"),
+            await harness.produce(settings.kafka.bootstrap_servers, settings.topic("uploads.transcribed"),
                                   encode_inputs(settings, uploads))
             out = scratch / "pyspy.txt"
             spy = shutil.which("py-spy") or str(Path(REPO_ROOT / ".venv/bin/py-spy"))

@@ -101,7 +101,8 @@ def end_offsets(settings: Settings, name: str, timeout_s: float = 10.0) -> int:
     5,000 records, measured), while a fetch's high watermark is right. ListOffsets is still a safe place to
     fetch from (never past the true end), so one small fetch per partition from there reads the watermark.
     """
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None, enable_auto_commit=False,
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=None,
+                             enable_auto_commit=False,
                              max_partition_fetch_bytes=1024, **kafka_security(settings))
     try:
         topic = settings.topic(name)
@@ -137,7 +138,7 @@ def read_outputs(settings: Settings, name: str, idle_s: float = 3.0) -> list[Out
     schema = runtime.catalog[name].value_schema
     consumer = KafkaConsumer(
         settings.topic(name),
-        bootstrap_servers=settings.bootstrap_servers,
+        bootstrap_servers=settings.kafka.bootstrap_servers,
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,

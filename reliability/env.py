@@ -37,7 +37,7 @@ class ScenarioEnv:
         self.run = uuid.uuid4().hex[:8]
         self.work_dir = work_dir
         base: dict[str, Any] = dict(
-            bootstrap_servers=bootstrap_servers,
+            kafka_bootstrap_servers=bootstrap_servers,
             topic_prefix=f"rel{self.run}.",
             app_id=f"rel-{self.run}",
             data_dir=work_dir / "data",
@@ -52,19 +52,20 @@ class ScenarioEnv:
     @property
     def output(self) -> str:
         """The topic whose records answer each input: content.enriched, or uploads.tagged without route."""
-        return "content.enriched" if "route" in self.settings.stages else "uploads.tagged"
+        return "content.enriched" if "route" in self.settings.worker.stages else "uploads.tagged"
 
     def workload(self, count: int) -> Workload:
         """Text-only inputs for the stages this run has (uploads with transcribe, else transcripts)."""
-        if "transcribe" in self.settings.stages:
+        if "transcribe" in self.settings.worker.stages:
             return Workload.uploads(self.run, count)
         return Workload.transcripts(self.run, count)
 
     def create_topics(self) -> None:
         """Create every topics.yaml topic under this run's prefix."""
-        admin = KafkaAdminClient(bootstrap_servers=self.settings.bootstrap_servers, **kafka_security(self.settings))
+        admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka.bootstrap_servers,
+                                 **kafka_security(self.settings))
         try:
-            apply_topics(admin, Runtime.create(self.settings).catalog, self.settings.topic_prefix, 1)
+            apply_topics(admin, Runtime.create(self.settings).catalog, self.settings.kafka.topic_prefix, 1)
         finally:
             admin.close()
 

@@ -37,9 +37,9 @@ def measure(events: int, rate: float, timeout_s: float, work_dir: Path) -> tuple
         settings = env.settings
         result = kill9_one_of_two(env, ScenarioOptions(events=events, rate_per_s=rate, timeout_s=timeout_s))
     return result, {
-        "session_timeout_s": settings.session_timeout_s,
-        "heartbeat_interval_s": settings.heartbeat_interval_s,
-        "commit_interval_s": settings.commit_interval_s,
+        "session_timeout_s": settings.delivery.session_timeout_s,
+        "heartbeat_interval_s": settings.delivery.heartbeat_interval_s,
+        "commit_interval_s": settings.delivery.commit_interval_s,
     }
 
 

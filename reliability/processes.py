@@ -48,7 +48,7 @@ class WorkerProcess:
 
     def ready(self) -> bool:
         """True when /readyz answers ready (cores loaded, partitions assigned, not rebalancing)."""
-        url = f"http://127.0.0.1:{self.settings.web_port}/readyz"
+        url = f"http://127.0.0.1:{self.settings.worker.web_port}/readyz"
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - fixed local http URL
                 return bool(json.loads(response.read()).get("ready"))

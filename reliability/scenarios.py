@@ -228,12 +228,12 @@ def zombie_fenced(env: ScenarioEnv, options: ScenarioOptions) -> FaultResult:
     wait_all_ready([zombie, survivor])
     workload, producer = _start_stream(env, options)
     frozen_at = zombie.freeze()
-    time.sleep(env.settings.session_timeout_s + options.pause_s)
+    time.sleep(env.settings.delivery.session_timeout_s + options.pause_s)
     zombie.thaw()
     outputs, delivery = _finish(env, workload, producer, options)
     resumed = first_output_after(outputs, frozen_at)
     return FaultResult(
-        f"SIGSTOP past the session timeout ({env.settings.session_timeout_s:g} s + {options.pause_s:g} s), "
+        f"SIGSTOP past the session timeout ({env.settings.delivery.session_timeout_s:g} s + {options.pause_s:g} s), "
         "then SIGCONT",
         delivery,
         time.monotonic() - started,

@@ -93,7 +93,7 @@ def run_soak(events: int, work_dir: Path, timeout_s: float, every_s: float = 5.0
         sender.start()
         samples = [start, *_sample_until(env, worker, events, started, timeout_s, every_s)]
         seconds = samples[-1].at_s
-        pauses = worker_pauses(worker.settings.web_port)
+        pauses = worker_pauses(worker.settings.worker.web_port)
         sender.join(60)
         delivery = count_delivery([u["event_id"] for u in uploads], read_outputs(env.settings, env.output))
     middle = min(samples, key=lambda s: abs(s.done - events / 2))

@@ -117,7 +117,7 @@ def produce(
     runtime = Runtime.create(settings)
     schema, topic = runtime.catalog[name].value_schema, settings.topic(name)
     producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=5, **kafka_security(settings)
+        bootstrap_servers=settings.kafka.bootstrap_servers, acks="all", linger_ms=5, **kafka_security(settings)
     )
     started, count = time.monotonic(), 0
     try:

@@ -30,12 +30,12 @@ EXIT_INFRASTRUCTURE = 70  # EX_SOFTWARE: the supervisor (Kubernetes, compose) re
 
 def _credentials(settings: Settings) -> Any:
     """SASL / TLS client credentials from the settings (None = plaintext)."""
-    protocol = settings.security_protocol.upper()
-    context = ssl.create_default_context(cafile=settings.ssl_cafile or None) if "SSL" in protocol else None
+    protocol = settings.kafka.security_protocol.upper()
+    context = ssl.create_default_context(cafile=settings.kafka.ssl_cafile or None) if "SSL" in protocol else None
     if protocol.startswith("SASL"):
         return faust.SASLCredentials(
-            username=settings.sasl_username, password=settings.sasl_password,
-            mechanism=settings.sasl_mechanism or "PLAIN", ssl_context=context,
+            username=settings.kafka.sasl_username, password=settings.kafka.sasl_password,
+            mechanism=settings.kafka.sasl_mechanism or "PLAIN", ssl_context=context,
         )
     return faust.SSLCredentials(context) if context else None
 
@@ -43,22 +43,22 @@ def _credentials(settings: Settings) -> Any:
 def faust_settings(settings: Settings) -> dict[str, Any]:
     """Faust configuration derived from our settings (failover and commit tuning documented in README)."""
     return {
-        "broker": f"kafka://{settings.bootstrap_servers}",
+        "broker": f"kafka://{settings.kafka.bootstrap_servers}",
         "broker_credentials": _credentials(settings),
         "store": "memory://",
-        "datadir": str(settings.data_dir),
-        "processing_guarantee": settings.processing_guarantee,
-        "broker_session_timeout": settings.session_timeout_s,
-        "broker_heartbeat_interval": settings.heartbeat_interval_s,
-        "broker_commit_interval": settings.commit_interval_s,
-        "broker_max_poll_interval": settings.max_poll_interval_s,
-        "broker_request_timeout": settings.broker_request_timeout_s,
+        "datadir": str(settings.worker.data_dir),
+        "processing_guarantee": settings.delivery.processing_guarantee,
+        "broker_session_timeout": settings.delivery.session_timeout_s,
+        "broker_heartbeat_interval": settings.delivery.heartbeat_interval_s,
+        "broker_commit_interval": settings.delivery.commit_interval_s,
+        "broker_max_poll_interval": settings.delivery.max_poll_interval_s,
+        "broker_request_timeout": settings.delivery.broker_request_timeout_s,
         "consumer_auto_offset_reset": "earliest",
-        "topic_replication_factor": max(1, settings.replication_factor),
+        "topic_replication_factor": max(1, settings.kafka.replication_factor),
         "topic_disable_leader": True,
         "web_enabled": True,
-        "web_port": settings.web_port,
-        "web_bind": settings.web_host,
+        "web_port": settings.worker.web_port,
+        "web_bind": settings.worker.web_host,
         "web_in_thread": False,
         "table_standby_replicas": 0,
         "producer_acks": -1,
@@ -88,14 +88,14 @@ class PipelineApp:
 
     def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
         self.settings = settings
-        self.app = FaustApp(settings.app_id, autodiscover=False, **faust_settings(settings))
-        self.app.fetch_max_wait_ms = settings.fetch_max_wait_ms
+        self.app = FaustApp(settings.kafka.app_id, autodiscover=False, **faust_settings(settings))
+        self.app.fetch_max_wait_ms = settings.delivery.fetch_max_wait_ms
         self._raw_topics: dict[str, faust.TopicT] = {}
         self._read_offsets: dict[TP, int] = {}
         self.runtime = (runtime or Runtime.create(settings)).with_send(self._send)
         self._ready = False
         self._register_web()
-        self.app.timer(settings.lag_refresh_s)(self._report_lag)
+        self.app.timer(settings.worker.lag_refresh_s)(self._report_lag)
 
     # -- topics ---------------------------------------------------------------------------------------
     def raw_topic(self, name: str) -> faust.TopicT:
@@ -111,7 +111,7 @@ class PipelineApp:
         return self._raw_topics[physical]
 
     async def _send(self, physical: str, key: bytes | None, value: bytes) -> Any:
-        name = physical[len(self.settings.topic_prefix):]
+        name = physical[len(self.settings.kafka.topic_prefix):]
         return await self.raw_topic(name).send(key=key, value=value)
 
     # -- agents -----------------------------------------------------------------------------------------
@@ -167,11 +167,11 @@ class PipelineApp:
         @app.page("/readyz")
         async def readyz(web: Any, request: Any) -> Any:
             ready = self.is_ready()
-            return web.json({"ready": ready, "stages": list(self.settings.stages)}, status=200 if ready else 503)
+            return web.json({"ready": ready, "stages": list(self.settings.worker.stages)}, status=200 if ready else 503)
 
     async def _report_lag(self) -> None:
         """Lag from the consumer's fetch high watermark (the embedded broker's ListOffsets under-reports)."""
-        consumer, prefix = self.app.consumer, len(self.settings.topic_prefix)
+        consumer, prefix = self.app.consumer, len(self.settings.kafka.topic_prefix)
         assigned = {(tp.topic, tp.partition): tp for tp in consumer.assignment()}
         lags = partition_lags(assigned, lambda t, p: consumer.highwater(assigned[t, p]),
                               lambda t, p: self._read_offsets.get(assigned[t, p]))

@@ -37,7 +37,7 @@ def cmd_broker(args: argparse.Namespace, settings: Settings) -> int:
 
     from workers.broker import EmbeddedBroker
 
-    host, _, port = settings.bootstrap_servers.split(",")[0].rpartition(":")
+    host, _, port = settings.kafka.bootstrap_servers.split(",")[0].rpartition(":")
     with EmbeddedBroker(port=int(port), host=host or "127.0.0.1") as broker:
         print(f"embedded broker (Tansu, in-memory) on {broker.bootstrap_servers}; Ctrl-C stops it", flush=True)
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error (settings): {exc}", file=sys.stderr)
         return 2
     if args.command not in ("worker",):
-        logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+        logging.basicConfig(level=settings.worker.log_level, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         # kafka-python narrates every connection at INFO and warns about its own slow selector tasks
         logging.getLogger("kafka").setLevel(logging.ERROR)

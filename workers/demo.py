@@ -77,13 +77,13 @@ def run_demo(settings: Settings, timeout_s: float = 170.0, keep_running: bool = 
     from workers.contracts.admin import apply_topics_for
     from workers.samples import publish_samples
 
-    data_dir = Path(settings.data_dir) / f"demo-{os.getpid()}"
+    data_dir = Path(settings.worker.data_dir) / f"demo-{os.getpid()}"
     (data_dir / "media").mkdir(parents=True, exist_ok=True)
     demo = settings.with_overrides(media_root=data_dir / "media", data_dir=data_dir, replication_factor=1,
                                    stages=STAGE_IDS)
-    host, _, port = demo.bootstrap_servers.rpartition(":")
+    host, _, port = demo.kafka.bootstrap_servers.rpartition(":")
     started = time.time()
-    print(f"starting the embedded broker on {demo.bootstrap_servers} …", flush=True)
+    print(f"starting the embedded broker on {demo.kafka.bootstrap_servers} …", flush=True)
     with EmbeddedBroker(port=int(port), host=host, log_path=data_dir / "broker.log"):
         print("\n".join(apply_topics_for(demo).lines()))
         print(f"starting a worker (all stages; log: {data_dir / 'worker.log'}) …", flush=True)
@@ -93,7 +93,7 @@ def run_demo(settings: Settings, timeout_s: float = 170.0, keep_running: bool = 
             print(f"waiting for {expected} enrichment events (first run also assembles the Whisper model) …\n")
             seen = _watch(demo, expected, started + timeout_s, worker)
             print(f"\n{seen}/{expected} uploads enriched in {time.time() - started:.0f} s.")
-            print(f"metrics: curl -s http://127.0.0.1:{demo.web_port}/metrics | grep '^fides_'")
+            print(f"metrics: curl -s http://127.0.0.1:{demo.worker.web_port}/metrics | grep '^fides_'")
             if keep_running:
                 print("broker and worker keep running; Ctrl-C stops both.", flush=True)
                 signal.sigwait({signal.SIGINT, signal.SIGTERM})

@@ -68,7 +68,7 @@ def replay(settings: Settings, records: list[dict[str, Any]], execute: bool) -> 
 
     from workers.publisher import kafka_security
 
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", **kafka_security(settings))
+    producer = KafkaProducer(bootstrap_servers=settings.kafka.bootstrap_servers, acks="all", **kafka_security(settings))
     try:
         for record in records:
             producer.send(record["source_topic"], key=record["original_key"], value=record["original_value"])

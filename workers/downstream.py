@@ -53,12 +53,12 @@ def distinct(signals: Iterable[RankingSignal]) -> Iterator[RankingSignal]:
 def consume(settings: Settings, group_id: str = "downstream-ranking-example",
             idle_timeout_s: float | None = None) -> Iterator[RankingSignal]:
     """Decode the three output topics with the published schemas."""
-    serde = AvroSerde(load_schema_set(settings.contracts_dir / "schemas"))
-    catalog = load_topic_catalog(settings.contracts_dir / "topics.yaml")
+    serde = AvroSerde(load_schema_set(settings.kafka.contracts_dir / "schemas"))
+    catalog = load_topic_catalog(settings.kafka.contracts_dir / "topics.yaml")
     names = {settings.topic(name): name for name in TOPICS}
     # A short rebalance timeout (max poll interval) lets the group form quickly: the embedded broker
     # completes a join only after part of it has passed. Our handling per record is tiny.
-    consumer = KafkaConsumer(*names, bootstrap_servers=settings.bootstrap_servers, group_id=group_id,
+    consumer = KafkaConsumer(*names, bootstrap_servers=settings.kafka.bootstrap_servers, group_id=group_id,
                              auto_offset_reset="earliest", session_timeout_ms=10_000,
                              heartbeat_interval_ms=2_000, max_poll_interval_ms=10_000,
                              consumer_timeout_ms=int(idle_timeout_s * 1000) if idle_timeout_s else float("inf"))

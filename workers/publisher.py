@@ -39,7 +39,7 @@ class UploadPublisher:
     def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
         self._settings = settings
         self._runtime = runtime or Runtime.create(settings)
-        self._producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all",
+        self._producer = KafkaProducer(bootstrap_servers=settings.kafka.bootstrap_servers, acks="all",
                                        linger_ms=5, **kafka_security(settings))
 
     def publish(self, upload: dict[str, Any]) -> Any:
@@ -76,10 +76,10 @@ class UploadPublisher:
 
 def kafka_security(settings: Settings) -> dict[str, Any]:
     """kafka-python client security options from the settings (empty for PLAINTEXT)."""
-    options: dict[str, Any] = {"security_protocol": settings.security_protocol}
-    if settings.sasl_mechanism:
-        options.update(sasl_mechanism=settings.sasl_mechanism, sasl_plain_username=settings.sasl_username,
-                       sasl_plain_password=settings.sasl_password)
-    if settings.ssl_cafile:
-        options["ssl_cafile"] = settings.ssl_cafile
+    options: dict[str, Any] = {"security_protocol": settings.kafka.security_protocol}
+    if settings.kafka.sasl_mechanism:
+        options.update(sasl_mechanism=settings.kafka.sasl_mechanism, sasl_plain_username=settings.kafka.sasl_username,
+                       sasl_plain_password=settings.kafka.sasl_password)
+    if settings.kafka.ssl_cafile:
+        options["ssl_cafile"] = settings.kafka.ssl_cafile
     return options

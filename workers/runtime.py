@@ -39,13 +39,14 @@ class Runtime:
     def create(cls, settings: Settings, metrics: PipelineMetrics | None = None, send: Send = _unwired_send,
                cores: Cores | None = None) -> Runtime:
         """Load contracts (schemas, ids, topics) and build the serde; models load in ``load_cores``."""
-        schemas = load_schema_set(settings.contracts_dir / "schemas")
-        registry = SchemaRegistryClient(settings.schema_registry_url) if settings.schema_registry_url else None
+        schemas = load_schema_set(settings.kafka.contracts_dir / "schemas")
+        url = settings.kafka.schema_registry_url
+        registry = SchemaRegistryClient(url) if url else None
         return cls(
             settings=settings,
             schemas=schemas,
             serde=AvroSerde(schemas, registry),
-            catalog=load_topic_catalog(settings.contracts_dir / "topics.yaml"),
+            catalog=load_topic_catalog(settings.kafka.contracts_dir / "topics.yaml"),
             metrics=metrics or PipelineMetrics.create(),
             send=send,
             cores=cores or Cores(),

@@ -8,8 +8,9 @@ Precedence: explicit keyword argument > environment variable > default.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
@@ -37,10 +38,9 @@ def _setting(env: str, default: Any, doc: str, *, secret: bool = False) -> Any:
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Worker configuration; see the README table for every variable."""
+class KafkaSettings:
+    """Where the brokers are, how to authenticate, where the contracts live."""
 
-    # -- Kafka ----------------------------------------------------------------------------------------
     bootstrap_servers: str = _setting(
         "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092", "Kafka bootstrap servers, comma separated.")
     app_id: str = _setting(
@@ -60,7 +60,11 @@ class Settings:
     contracts_dir: Path = _setting(
         "CONTRACTS_DIR", CONTRACTS_DIR, "Directory holding topics.yaml and schemas/.")
 
-    # -- delivery / failover ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """Delivery guarantee, failover and retry tuning."""
+
     processing_guarantee: Guarantee = _setting(
         "PROCESSING_GUARANTEE", "at_least_once",
         "at_least_once (default; outputs have deterministic ids) or exactly_once (Apache Kafka only).")
@@ -84,7 +88,11 @@ class Settings:
         "MAX_ATTEMPTS", 3, "Attempts for a transient error before the event is dead-lettered.")
     retry_backoff_s: float = _setting("RETRY_BACKOFF_S", 0.5, "First retry delay; doubles per attempt.")
 
-    # -- worker -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What this process runs and how it batches, serves and logs."""
+
     stages: tuple[str, ...] = _setting(
         "STAGES", STAGE_IDS, "Comma-separated stages this process runs: transcribe,language,tag,route,registry.")
     stage_concurrency: int = _setting(
@@ -114,28 +122,32 @@ class Settings:
     data_dir: Path = _setting(
         "DATA_DIR", Path("/tmp/fides-workers"), "Faust data directory (table state, one per worker).")  # noqa: S108
 
-    # -- transcription -------------------------------------------------------------------------------
-    asr_backend: AsrBackendName = _setting("ASR_BACKEND", "faster-whisper", "faster-whisper or openai-whisper.")
-    asr_device: AsrDevice = _setting("ASR_DEVICE", "cpu", "cpu, cuda or auto (CUDA when CTranslate2 sees one).")
-    asr_compute_type: ComputeType = _setting(
+
+@dataclass(frozen=True)
+class AsrSettings:
+    """Transcription: backend, decoding, encoder window, VAD, model files, cache."""
+
+    backend: AsrBackendName = _setting("ASR_BACKEND", "faster-whisper", "faster-whisper or openai-whisper.")
+    device: AsrDevice = _setting("ASR_DEVICE", "cpu", "cpu, cuda or auto (CUDA when CTranslate2 sees one).")
+    compute_type: ComputeType = _setting(
         "ASR_COMPUTE_TYPE", "auto", "auto (int8 on CPU, float16 on CUDA), int8, float16 or float32.")
-    asr_threads: int = _setting("ASR_THREADS", 2, "CPU threads per Whisper inference.")
-    asr_concurrency: int = _setting(
+    threads: int = _setting("ASR_THREADS", 2, "CPU threads per Whisper inference.")
+    concurrency: int = _setting(
         "ASR_CONCURRENCY", 1, "Transcriptions running at once per process (off the event loop).")
-    transcribe_inflight: int = _setting(
+    inflight: int = _setting(
         "TRANSCRIBE_INFLIGHT", 8,
         "Uploads the transcribe hop holds at once. Uploads without audio (or with a cached transcript) pass "
         "one in ASR instead of queueing behind it, and the output acks of several uploads overlap; ASR "
         "itself stays bounded by ASR_CONCURRENCY. Offsets are still committed in order; uploads.transcribed "
         "may list a partition's uploads in another order than uploads.new (one upload's events stay in "
         "order). 1 = one at a time.")
-    asr_beam_size: int = _setting(
+    beam_size: int = _setting(
         "ASR_BEAM_SIZE", 5,
         "Whisper beam size. 5 by measurement: on 15 real clips faster-whisper int8 beam 5 had WER 12.2 % vs "
         "16.3 % greedy at the same CPU s per audio s (results/asr_bench.md).")
-    asr_time_budget_s: float = _setting(
+    time_budget_s: float = _setting(
         "ASR_TIME_BUDGET_S", 120.0, "A clip taking longer than this is dead-lettered with reason timeout.")
-    asr_sized_context: bool = _setting(
+    sized_context: bool = _setting(
         "ASR_SIZED_CONTEXT", True,
         "faster-whisper: encode a clip's first 30 s window cut to its speech (VAD speech end + "
         "ASR_CONTEXT_MARGIN_S, rounded up to 5 s steps) instead of padded to 30 s, and once instead of "
@@ -143,11 +155,11 @@ class Settings:
         "(fides_asr_context_fallbacks_total). 2.24x less CPU on 37 real clips of 4-13 s, no language worse "
         "by more than a point (results/asr_context.md). false = plain faster-whisper. openai-whisper "
         "always uses full windows (docs/asr.md).")
-    asr_context_margin_s: float = _setting(
+    context_margin_s: float = _setting(
         "ASR_CONTEXT_MARGIN_S", 3.0,
         "Seconds of window kept after the speech (ASR_SIZED_CONTEXT). 3 by measurement: 0.5-1 s made 3-5 "
         "of 37 clips loop (results/asr_context.md).")
-    asr_context_full_window_languages: tuple[str, ...] = _setting(
+    context_full_window_languages: tuple[str, ...] = _setting(
         "ASR_CONTEXT_FULL_WINDOW_LANGUAGES", ("fr", "pt"),
         "Languages (detected on the sized window) decoded on the full window anyway: fr and pt came out "
         "more than a point worse sized (one clip each, results/asr_context.md). Empty = size every "
@@ -162,50 +174,91 @@ class Settings:
         "WHISPER_MODEL_DIR", None, "A CTranslate2 Whisper model directory; unset = assemble base from wheels.")
     model_cache_dir: Path | None = _setting(
         "MODEL_CACHE_DIR", None, "Where assembled/converted models are cached; unset = ~/.cache/fides-workers.")
-    media_root: Path | None = _setting(
-        "MEDIA_ROOT", None, "file:// audio URIs are allowed only below this directory; unset = file:// refused.")
-    audio_allowed_hosts: tuple[str, ...] = _setting(
-        "AUDIO_ALLOWED_HOSTS", (), "Comma-separated hosts http(s):// audio may be fetched from.")
-    fetch_timeout_s: float = _setting("FETCH_TIMEOUT_S", 10.0, "Connect and per-read timeout of audio fetches.")
-    fetch_total_timeout_s: float = _setting(
-        "FETCH_TOTAL_TIMEOUT_S", 30.0, "Whole audio fetch incl. redirects (stops servers dribbling bytes).")
-    audio_max_redirects: int = _setting("AUDIO_MAX_REDIRECTS", 3, "HTTP redirects followed, each re-checked.")
-    transcript_cache_enabled: bool = _setting(
+    transcript_cache: bool = _setting(
         "TRANSCRIPT_CACHE", True, "Reuse transcripts of identical audio (reused sounds) across the group.")
 
-    # -- language / tagging / routing ----------------------------------------------------------------------
-    tag_min_score: float = _setting("TAG_MIN_SCORE", 0.5, "Minimum topic score emitted by the tag stage.")
-    tag_include_english: bool = _setting(
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """Where audio may be fetched from, and the fetch limits (``FetchPolicy``)."""
+
+    media_root: Path | None = _setting(
+        "MEDIA_ROOT", None, "file:// audio URIs are allowed only below this directory; unset = file:// refused.")
+    allowed_hosts: tuple[str, ...] = _setting(
+        "AUDIO_ALLOWED_HOSTS", (), "Comma-separated hosts http(s):// audio may be fetched from.")
+    timeout_s: float = _setting("FETCH_TIMEOUT_S", 10.0, "Connect and per-read timeout of audio fetches.")
+    total_timeout_s: float = _setting(
+        "FETCH_TOTAL_TIMEOUT_S", 30.0, "Whole audio fetch incl. redirects (stops servers dribbling bytes).")
+    max_redirects: int = _setting("AUDIO_MAX_REDIRECTS", 3, "HTTP redirects followed, each re-checked.")
+
+
+@dataclass(frozen=True)
+class TaggingSettings:
+    """Tag-stage thresholds, one-to-one with ``TagOptions``."""
+
+    min_score: float = _setting("TAG_MIN_SCORE", 0.5, "Minimum topic score emitted by the tag stage.")
+    include_english: bool = _setting(
         "TAG_INCLUDE_ENGLISH", True, "Also apply English terms whatever the language (social-media English).")
-    tag_use_learned_signal: bool = _setting(
+    use_learned_signal: bool = _setting(
         "TAG_USE_LEARNED_SIGNAL", True,
         "Add or veto topics and raise the risk level with the offline multilingual encoder + trained heads "
         "(per-topic thresholds chosen by cross-validation, in learned_heads.json; docs/tagging.md).")
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    """Routing thresholds, one-to-one with ``RouteOptions``."""
+
     boost_factor: float = _setting("BOOST_FACTOR", 1.5, "Ranking boost for Fides creators' health content.")
     boost_min_score: float = _setting("BOOST_MIN_SCORE", 0.6, "Topic score that counts for a Fides boost.")
     psa_min_score: float = _setting(
         "PSA_MIN_SCORE", 0.75, "Sensitive-topic score that attaches a PSA (above TAG_MIN_SCORE on purpose).")
     review_min_score: float = _setting(
         "REVIEW_MIN_SCORE", 0.6, "misinformation_signal score that requests human review.")
-    max_psas_per_video: int = _setting("MAX_PSAS_PER_VIDEO", 1, "PSAs attached per video, most severe first.")
+    max_psas: int = _setting("MAX_PSAS_PER_VIDEO", 1, "PSAs attached per video, most severe first.")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Worker configuration, one group per concern; every variable is listed in docs/settings.md."""
+
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    asr: AsrSettings = field(default_factory=AsrSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    tagging: TaggingSettings = field(default_factory=TaggingSettings)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with some fields replaced."""
-        return dataclasses.replace(self, **overrides)
+        """A copy with some settings replaced; keys are the variables' names in lower case
+        (``with_overrides(asr_beam_size=1, web_port=0)``)."""
+        by_group: dict[str, dict[str, Any]] = {}
+        index = _key_index()
+        for key, value in overrides.items():
+            if key not in index:
+                raise TypeError(f"unknown setting {key!r}: a setting is named by its variable, e.g. asr_beam_size")
+            group, name = index[key]
+            by_group.setdefault(group, {})[name] = value
+        return dataclasses.replace(self, **{
+            group: dataclasses.replace(getattr(self, group), **values) for group, values in by_group.items()})
+
+    def items(self) -> Iterator[tuple[str, dataclasses.Field[Any], Any]]:
+        """(group, field, value) for every setting, in declaration order."""
+        for group in dataclasses.fields(self):
+            section = getattr(self, group.name)
+            for f in dataclasses.fields(section):
+                yield group.name, f, getattr(section, f.name)
 
     def masked(self) -> dict[str, Any]:
-        """All settings as a dict with secrets masked: safe to log."""
-        out = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = MASK if f.metadata["secret"] and value else value
-        return out
+        """Every setting by its variable's name in lower case, secrets masked: safe to log."""
+        return {f.metadata["env"].lower(): MASK if f.metadata["secret"] and value else value
+                for _, f, value in self.items()}
 
     def to_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """Environment variables that reproduce these settings in a subprocess (on top of ``base``)."""
         env = dict(os.environ if base is None else base)
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
+        for _, f, value in self.items():
             if value is None:
                 env.pop(f.metadata["env"], None)
             else:
@@ -214,27 +267,32 @@ class Settings:
 
     def topic(self, name: str) -> str:
         """The physical topic name for a topics.yaml name."""
-        return f"{self.topic_prefix}{name}"
+        return f"{self.kafka.topic_prefix}{name}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
-        """Build from ``env`` (default ``os.environ``); explicit keyword values win over the environment."""
+        """Build from ``env`` (default ``os.environ``); explicit values (keyed like ``with_overrides``) win."""
         env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        types = _field_types()
-        for f in dataclasses.fields(cls):
-            if f.name in explicit:
-                values[f.name] = explicit[f.name]
-            elif f.metadata["env"] in env:
-                values[f.name] = _parse(env[f.metadata["env"]], types[f.name], f.metadata["env"])
-        settings = cls(**values)
+        parsed: dict[str, Any] = {}
+        for group in dataclasses.fields(cls):
+            kinds = get_type_hints(_GROUP_CLASSES[group.name])
+            for f in dataclasses.fields(_GROUP_CLASSES[group.name]):
+                name = f.metadata["env"]
+                if name in env and name.lower() not in explicit:
+                    parsed[name.lower()] = _parse(env[name], kinds[f.name], name)
+        settings = cls().with_overrides(**parsed, **explicit)
         _validate(settings)
         return settings
 
 
-def _field_types() -> dict[str, Any]:
-    """Each field's declared type (annotations are strings under ``from __future__ import annotations``)."""
-    return get_type_hints(Settings)
+_GROUP_CLASSES: dict[str, type] = {f.name: f.default_factory for f in dataclasses.fields(Settings)}  # type: ignore[misc]
+
+
+@functools.cache
+def _key_index() -> dict[str, tuple[str, str]]:
+    """A setting's key (its variable's name in lower case) -> (group, field)."""
+    return {f.metadata["env"].lower(): (group, f.name)
+            for group, cls in _GROUP_CLASSES.items() for f in dataclasses.fields(cls)}
 
 
 def _parse(raw: str, kind: Any, env_name: str) -> Any:
@@ -258,23 +316,23 @@ def _parse(raw: str, kind: Any, env_name: str) -> Any:
 
 def _check_choices(settings: Settings) -> None:
     """Every ``Literal`` field holds one of its values; the error names the variable and the choices."""
-    for f in dataclasses.fields(settings):
-        kind = _field_types()[f.name]
-        if get_origin(kind) is Literal and getattr(settings, f.name) not in get_args(kind):
+    for group, f, value in settings.items():
+        kind = get_type_hints(_GROUP_CLASSES[group])[f.name]
+        if get_origin(kind) is Literal and value not in get_args(kind):
             choices = ", ".join(repr(c) for c in get_args(kind))
-            raise ValueError(f"{f.metadata['env']}={getattr(settings, f.name)!r} is not one of: {choices}")
+            raise ValueError(f"{f.metadata['env']}={value!r} is not one of: {choices}")
 
 
 def _validate(settings: Settings) -> None:
     _check_choices(settings)
-    unknown = set(settings.stages) - set(STAGE_IDS)
+    unknown = set(settings.worker.stages) - set(STAGE_IDS)
     if unknown:
         raise ValueError(f"STAGES has unknown stages {sorted(unknown)}; choose from {STAGE_IDS}")
-    if settings.heartbeat_interval_s >= settings.session_timeout_s:
+    if settings.delivery.heartbeat_interval_s >= settings.delivery.session_timeout_s:
         raise ValueError("HEARTBEAT_INTERVAL_S must be below SESSION_TIMEOUT_S")
-    if settings.stage_batch_size < 1 or settings.stage_batch_wait_ms < 0:
+    if settings.worker.stage_batch_size < 1 or settings.worker.stage_batch_wait_ms < 0:
         raise ValueError("STAGE_BATCH_SIZE must be at least 1 and STAGE_BATCH_WAIT_MS not negative")
-    if settings.transcribe_inflight < 1:
+    if settings.asr.inflight < 1:
         raise ValueError("TRANSCRIBE_INFLIGHT must be at least 1")
 
 
@@ -295,13 +353,17 @@ def settings_doc_markdown() -> str:
 
 
 def settings_table_markdown() -> str:
-    """The README settings table, generated from the declarations above."""
-    rows = ["| variable | default | meaning |", "|---|---|---|"]
-    for f in dataclasses.fields(Settings):
-        default = f.default
-        if isinstance(default, tuple):
-            default = ",".join(default)
-        shown = "(the package's own copy)" if f.name == "contracts_dir" else \
-            "(unset)" if default in ("", None) else f"`{default}`"
-        rows.append(f"| `{f.metadata['env']}` | {shown} | {f.metadata['doc']} |")
-    return "\n".join(rows)
+    """The settings tables, one per group, generated from the declarations above."""
+    rows: list[str] = []
+    for group in dataclasses.fields(Settings):
+        cls = _GROUP_CLASSES[group.name]
+        rows += ["", f"## {group.name} (`{cls.__name__}`): {(cls.__doc__ or '').strip()}", "",
+                 "| variable | default | meaning |", "|---|---|---|"]
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else None
+            if isinstance(default, tuple):
+                default = ",".join(default)
+            shown = "(the package's own copy)" if f.name == "contracts_dir" else \
+                "(unset)" if default in ("", None) else f"`{default}`"
+            rows.append(f"| `{f.metadata['env']}` | {shown} | {f.metadata['doc']} |")
+    return "\n".join(rows).lstrip("\n")

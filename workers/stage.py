@@ -166,7 +166,7 @@ async def _process_with_retries(spec: StageSpec, runtime: Runtime, source: Sourc
             raise
         except TransientError as exc:
             runtime.metrics.failure(spec.stage, "transient")
-            if attempt >= runtime.settings.max_attempts:
+            if attempt >= runtime.settings.delivery.max_attempts:
                 await dead_letter(runtime, spec.stage, source, exc, attempt, record, outbox)
                 return
             await _back_off(spec.stage, runtime, attempt, exc)
@@ -183,7 +183,7 @@ async def _process_with_retries(spec: StageSpec, runtime: Runtime, source: Sourc
 
 async def _back_off(stage: str, runtime: Runtime, attempt: int, exc: TransientError) -> None:
     runtime.metrics.retry(stage)
-    delay = runtime.settings.retry_backoff_s * 2 ** (attempt - 1)
+    delay = runtime.settings.delivery.retry_backoff_s * 2 ** (attempt - 1)
     logging.getLogger(f"workers.{stage}").warning("transient error, retry %d in %.2fs: %s", attempt, delay, exc)
     await asyncio.sleep(delay)
 

@@ -19,7 +19,7 @@ def decoded_records(settings: Settings, names: list[str], timeout_s: float | Non
     """Yield ``(topic name, record or None for tombstones, message)`` from the start of ``names``."""
     runtime = runtime or Runtime.create(settings)
     physical = {settings.topic(name): name for name in names}
-    consumer = KafkaConsumer(*physical, bootstrap_servers=settings.bootstrap_servers, group_id=None,
+    consumer = KafkaConsumer(*physical, bootstrap_servers=settings.kafka.bootstrap_servers, group_id=None,
                              auto_offset_reset="earliest", enable_auto_commit=False,
                              consumer_timeout_ms=int(timeout_s * 1000) if timeout_s else float("inf"),
                              **kafka_security(settings))

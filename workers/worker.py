@@ -27,8 +27,8 @@ _TABLE_HELP = {
 
 
 def _wanted_tables(settings: Settings) -> set[str]:
-    wanted = {name for stage in settings.stages for name in BY_ID[stage].tables}
-    if not settings.transcript_cache_enabled:
+    wanted = {name for stage in settings.worker.stages for name in BY_ID[stage].tables}
+    if not settings.asr.transcript_cache:
         wanted.discard("transcripts")
     return wanted
 
@@ -46,12 +46,12 @@ def _tables(pipeline: PipelineApp) -> StageTables:
 
 def fused_light_stages(settings: Settings) -> bool:
     """Whether this process runs the light stages as one hop (FUSE_LIGHT_STAGES and all of them chosen)."""
-    return settings.fuse_light_stages and set(LIGHT_HOP) <= set(settings.stages)
+    return settings.worker.fuse_light_stages and set(LIGHT_HOP) <= set(settings.worker.stages)
 
 
 def _batching(settings: Settings) -> dict[str, Any]:
-    return {"concurrency": settings.stage_concurrency, "batch_size": settings.stage_batch_size,
-            "batch_wait_s": settings.stage_batch_wait_ms / 1000}
+    return {"concurrency": settings.worker.stage_concurrency, "batch_size": settings.worker.stage_batch_size,
+            "batch_wait_s": settings.worker.stage_batch_wait_ms / 1000}
 
 
 def _flow(stage: StageDef, settings: Settings) -> dict[str, Any]:
@@ -59,16 +59,16 @@ def _flow(stage: StageDef, settings: Settings) -> dict[str, Any]:
     calls are bounded by ASR_CONCURRENCY); table writers (registry) keep one: join/leave order matters."""
     if stage.fused:
         return _batching(settings)
-    return {"concurrency": settings.transcribe_inflight} if stage.inflight else {}
+    return {"concurrency": settings.asr.inflight} if stage.inflight else {}
 
 
 def build_worker(settings: Settings, runtime: Runtime | None = None, cores: Cores | None = None) -> PipelineApp:
-    """A ready-to-run Faust app for ``settings.stages``; ``cores`` replaces the loaded ones (benchmarks)."""
+    """A ready-to-run Faust app for ``settings.worker.stages``; ``cores`` replaces the loaded ones (benchmarks)."""
     runtime = runtime or Runtime.create(settings)
-    runtime = runtime.with_cores(cores or load_cores(settings, settings.stages))
+    runtime = runtime.with_cores(cores or load_cores(settings, settings.worker.stages))
     pipeline = PipelineApp(settings, runtime)
     tables = _tables(pipeline)
-    specs: dict[str, StageSpec] = {s: build_stage(BY_ID[s], pipeline.runtime, tables) for s in settings.stages}
+    specs: dict[str, StageSpec] = {s: build_stage(BY_ID[s], pipeline.runtime, tables) for s in settings.worker.stages}
     if fused_light_stages(settings):
         hop = fuse(FUSED_HOP_ID, [specs[stage] for stage in LIGHT_HOP], pipeline.runtime)
         del specs[LIGHT_HOP[0]]  # its agent would read the hop's source beside the hop: the hop replaces it
@@ -77,7 +77,7 @@ def build_worker(settings: Settings, runtime: Runtime | None = None, cores: Core
         pipeline.add_stage(spec, **_flow(BY_ID[stage], settings))
     _publish_build_info(pipeline.runtime)
     pipeline.mark_ready()
-    log.info("worker built: stages=%s settings=%s", ",".join(settings.stages), settings.masked())
+    log.info("worker built: stages=%s settings=%s", ",".join(settings.worker.stages), settings.masked())
     return pipeline
 
 
@@ -97,12 +97,13 @@ def run_worker(settings: Settings, cores: Cores | None = None) -> int:
     from workers.heap import freeze_startup_heap, watch_pauses
     from workers.logs import configure_logging
 
-    configure_logging(settings.log_format, settings.log_level, secret_values=[settings.sasl_password])
+    configure_logging(settings.worker.log_format, settings.worker.log_level,
+                      secret_values=[settings.kafka.sasl_password])
     pipeline = build_worker(settings, cores=cores)
-    if settings.gc_freeze:
+    if settings.worker.gc_freeze:
         freeze_startup_heap()
     watch_pauses(pipeline.runtime.metrics.gc_paused)
-    worker = Worker(pipeline.app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
+    worker = Worker(pipeline.app, loglevel=settings.worker.log_level, quiet=True, redirect_stdouts=False,
                     override_logging=False)
     try:
         worker.execute_from_commandline()

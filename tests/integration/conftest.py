@@ -37,7 +37,7 @@ def settings_factory(broker: EmbeddedBroker, tmp_path: Path) -> Callable[..., Se
     media_root.mkdir()
 
     def make(**overrides: object) -> Settings:
-        base = dict(bootstrap_servers=broker.bootstrap_servers, topic_prefix=f"t{run}.", app_id=f"it-{run}",
+        base = dict(kafka_bootstrap_servers=broker.bootstrap_servers, topic_prefix=f"t{run}.", app_id=f"it-{run}",
                     data_dir=tmp_path / "data", web_port=free_port(), media_root=media_root, replication_factor=1)
         base.update(overrides)
         return Settings.from_env({}, **base)

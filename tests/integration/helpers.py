@@ -14,15 +14,15 @@ from workers.tail import decoded_records
 
 
 def create_topics(settings: Settings) -> ApplyReport:
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
     try:
-        return apply_topics(admin, Runtime.create(settings).catalog, settings.topic_prefix, 1)
+        return apply_topics(admin, Runtime.create(settings).catalog, settings.kafka.topic_prefix, 1)
     finally:
         admin.close()
 
 
 def send_raw(settings: Settings, name: str, key: bytes | None, value: bytes | None) -> None:
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers)
+    producer = KafkaProducer(bootstrap_servers=settings.kafka.bootstrap_servers)
     try:
         producer.send(settings.topic(name), key=key, value=value).get(timeout=30)
     finally:

@@ -76,7 +76,8 @@ def test_kill9_then_restart_loses_nothing(broker, scenario_env_factory):
     env = scenario_env_factory(broker.bootstrap_servers, stages=ALL_STAGES)
     result = kill9_and_restart(env, OPTIONS)
     _assert_one_answer_per_input(result)
-    assert result.delivery.duplicates_before_dedupe <= _replay_bound(ALL_STAGES, env.settings.commit_interval_s)
+    assert result.delivery.duplicates_before_dedupe <= (
+        _replay_bound(ALL_STAGES, env.settings.delivery.commit_interval_s))
 
 
 # Killed mid-stream. This lost 1-8 of 200 inputs in 3 of 13 runs while Faust kept the offset bookkeeping
@@ -86,7 +87,8 @@ def test_survivor_takes_over_a_killed_workers_partitions(broker, scenario_env_fa
     result = kill9_one_of_two(env, OPTIONS)
     _assert_one_answer_per_input(result)
     assert result.failover_s is not None and result.failover_s <= FAILOVER_BOUND_S
-    assert result.delivery.duplicates_before_dedupe <= _replay_bound(LIGHT_STAGES, env.settings.commit_interval_s)
+    assert result.delivery.duplicates_before_dedupe <= (
+        _replay_bound(LIGHT_STAGES, env.settings.delivery.commit_interval_s))
 
 
 def test_broker_unreachable_recovers_without_an_operator(dedicated_broker, scenario_env_factory):
@@ -103,4 +105,5 @@ def test_sigterm_finishes_commits_and_exits_cleanly(broker, scenario_env_factory
     _assert_one_answer_per_input(result)
     assert result.exit_code == 0 and result.stop_s is not None and result.stop_s < 15.0
     # A clean stop commits what it finished: a restart replays at most one commit interval per stage.
-    assert result.delivery.duplicates_before_dedupe <= _replay_bound(stages, env.settings.commit_interval_s) // 2
+    assert result.delivery.duplicates_before_dedupe <= (
+        _replay_bound(stages, env.settings.delivery.commit_interval_s) // 2)

@@ -17,7 +17,7 @@ def test_a_batched_produce_is_counted_whole(settings_factory: Callable[..., Sett
     settings = settings_factory()
     create_topics(settings)
     records = [(f"v{i}".encode(), b"x" * 100) for i in range(3000)]
-    asyncio.run(produce(settings.bootstrap_servers, settings.topic("content.enriched"), records))
+    asyncio.run(produce(settings.kafka.bootstrap_servers, settings.topic("content.enriched"), records))
 
     assert end_offsets(settings, "content.enriched") == 3000
     assert wait_for_count(settings, "content.enriched", 3000, timeout_s=5.0) == 3000

@@ -27,7 +27,7 @@ def test_every_upload_gets_exactly_one_enrichment(settings_factory, worker_facto
     report = create_topics(settings)
     assert len(report.created) == 10 and not report.drift
     worker = worker_factory(settings)
-    audio = settings.media_root / "en_vaccines.flac"
+    audio = settings.audio.media_root / "en_vaccines.flac"
     shutil.copyfile(str(resources.files("workers.samples").joinpath("audio", "en_vaccines.flac")), audio)
     uploads = [new_upload(video_id=f"v{i}", creator_id=f"c{i}", region=region, caption=caption, hashtags=tags)
                for i, (region, caption, tags) in enumerate(CAPTIONS)]
@@ -61,7 +61,7 @@ def test_every_upload_gets_exactly_one_enrichment(settings_factory, worker_facto
     # the downstream example reads the same answers with the published schemas, duplicates dropped
     from workers.downstream import consume, distinct
 
-    signals = list(distinct(consume(settings, group_id=f"{settings.app_id}-ranking", idle_timeout_s=20)))
+    signals = list(distinct(consume(settings, group_id=f"{settings.kafka.app_id}-ranking", idle_timeout_s=20)))
     assert sorted(s.video_id for s in signals if s.kind == "enrichment") == sorted(u["video_id"] for u in uploads)
 
 
@@ -78,9 +78,9 @@ def _same_partition_key(key: bytes, partitions: int) -> bytes:
 def test_an_upload_without_audio_does_not_wait_behind_one_in_asr(settings_factory, worker_factory):
     settings = settings_factory()
     create_topics(settings)
-    audio = settings.media_root / "en_vaccines.flac"
+    audio = settings.audio.media_root / "en_vaccines.flac"
     shutil.copyfile(str(resources.files("workers.samples").joinpath("audio", "en_vaccines.flac")), audio)
-    partitions = load_topic_catalog(settings.contracts_dir / "topics.yaml")["uploads.new"].partitions
+    partitions = load_topic_catalog(settings.kafka.contracts_dir / "topics.yaml")["uploads.new"].partitions
     text_key = _same_partition_key(b"v-asr", partitions)
     with UploadPublisher(settings) as publisher:  # one partition, the audio upload first
         publisher.publish(new_upload(video_id="v-asr", creator_id="c1", region="US", audio_uri=audio.as_uri()))

@@ -22,7 +22,7 @@ def test_prometheus_sees_the_key_series_increase(settings_factory, worker_factor
     create_topics(settings)
     worker = worker_factory(settings)
     worker.wait_ready()
-    with running_prometheus(f"127.0.0.1:{settings.web_port}", tmp_path) as prom:
+    with running_prometheus(f"127.0.0.1:{settings.worker.web_port}", tmp_path) as prom:
         publish(settings, 5, 0)
         collect(settings, ["content.enriched"], lambda f: len(f["content.enriched"]) >= 5, timeout_s=90)
         first = prom.wait_for('sum(fides_events_out_total{stage="route",topic="content.enriched"}) >= 5')

@@ -18,7 +18,7 @@ def test_apply_creates_every_topic_once(settings_factory):
 
 def test_partition_drift_is_reported_not_fixed(settings_factory):
     settings = settings_factory()
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
     try:
         admin.create_topics([NewTopic(settings.topic("uploads.new"), 2, 1)])
     finally:

@@ -95,9 +95,9 @@ def apply_topics_for(settings: Settings) -> ApplyReport:
     """``topics apply``: reconcile the cluster named by ``settings`` with the package's topics.yaml."""
     from workers.publisher import kafka_security
 
-    catalog = load_topic_catalog(settings.contracts_dir / "topics.yaml")
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, **kafka_security(settings))
+    catalog = load_topic_catalog(settings.kafka.contracts_dir / "topics.yaml")
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers, **kafka_security(settings))
     try:
-        return apply_topics(admin, catalog, settings.topic_prefix, settings.replication_factor)
+        return apply_topics(admin, catalog, settings.kafka.topic_prefix, settings.kafka.replication_factor)
     finally:
         admin.close()

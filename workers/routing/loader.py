@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from workers.routing.catalog import PsaCatalog, load_psa_catalog
@@ -19,10 +20,7 @@ class RouteCore:
 
 def route_options(settings: Settings) -> RouteOptions:
     """Routing thresholds from the settings."""
-    return RouteOptions(
-        boost_factor=settings.boost_factor, boost_min_score=settings.boost_min_score,
-        psa_min_score=settings.psa_min_score, review_min_score=settings.review_min_score,
-        max_psas=settings.max_psas_per_video)
+    return RouteOptions(**dataclasses.asdict(settings.routing))  # one field per setting, same names
 
 
 def load_core(settings: Settings) -> RouteCore:

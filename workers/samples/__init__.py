@@ -82,7 +82,7 @@ def publish_samples(settings: Settings) -> list[dict[str, Any]]:
     """Publish the sample Fides creators, then the sample uploads (audio below MEDIA_ROOT); return the uploads."""
     from workers.publisher import UploadPublisher
 
-    media_root = settings.media_root or Path(settings.data_dir) / "media"
+    media_root = settings.audio.media_root or Path(settings.worker.data_dir) / "media"
     uploads = sample_uploads(media_root)
     with UploadPublisher(settings) as publisher:
         for creator in sample_creators():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,15 +30,13 @@ class TagCore:
 
 def tag_options(settings: Settings) -> TagOptions:
     """Tagging thresholds from the settings."""
-    return TagOptions(
-        min_score=settings.tag_min_score, include_english=settings.tag_include_english,
-        use_learned_signal=settings.tag_use_learned_signal)
+    return TagOptions(**dataclasses.asdict(settings.tagging))  # the operator-tunable ones, same names
 
 
 def load_core(settings: Settings) -> TagCore:
     """The tag stage's core; the learned signal (multilingual encoder + heads) loads only when it is on."""
     signal = None
-    if settings.tag_use_learned_signal:
+    if settings.tagging.use_learned_signal:
         from workers.tagging.learned import LearnedSignal
 
         signal = LearnedSignal()

@@ -45,27 +45,28 @@ class TranscribeCore:
 def fetch_policy(settings: Settings) -> FetchPolicy:
     """The audio fetch policy: one place for every URI scheme."""
     return FetchPolicy(
-        media_root=settings.media_root, allowed_hosts=frozenset(settings.audio_allowed_hosts),
-        max_bytes=settings.max_audio_bytes, connect_timeout_s=settings.fetch_timeout_s,
-        read_timeout_s=settings.fetch_timeout_s, total_timeout_s=settings.fetch_total_timeout_s,
-        max_redirects=settings.audio_max_redirects,
+        media_root=settings.audio.media_root, allowed_hosts=frozenset(settings.audio.allowed_hosts),
+        max_bytes=settings.asr.max_audio_bytes, connect_timeout_s=settings.audio.timeout_s,
+        read_timeout_s=settings.audio.timeout_s, total_timeout_s=settings.audio.total_timeout_s,
+        max_redirects=settings.audio.max_redirects,
     )
 
 
 def transcribe_options(settings: Settings) -> TranscribeOptions:
     """Transcription options from the settings."""
     return TranscribeOptions(
-        max_audio_s=settings.max_audio_s, max_audio_bytes=settings.max_audio_bytes, vad=settings.vad_enabled,
-        vad_options=VadOptions(threshold=settings.vad_threshold, min_speech_s=settings.vad_min_speech_s),
-        time_budget_s=settings.asr_time_budget_s,
-        decode=DecodeOptions(beam_size=settings.asr_beam_size, context=context_options(settings)),
+        max_audio_s=settings.asr.max_audio_s, max_audio_bytes=settings.asr.max_audio_bytes,
+        vad=settings.asr.vad_enabled,
+        vad_options=VadOptions(threshold=settings.asr.vad_threshold, min_speech_s=settings.asr.vad_min_speech_s),
+        time_budget_s=settings.asr.time_budget_s,
+        decode=DecodeOptions(beam_size=settings.asr.beam_size, context=context_options(settings)),
     )
 
 
 def context_options(settings: Settings) -> ContextOptions:
     """The encoder window sizing from the settings (bucket sizes are the measured defaults)."""
-    return ContextOptions(sized=settings.asr_sized_context, margin_s=settings.asr_context_margin_s,
-                          full_window_languages=tuple(settings.asr_context_full_window_languages))
+    return ContextOptions(sized=settings.asr.sized_context, margin_s=settings.asr.context_margin_s,
+                          full_window_languages=tuple(settings.asr.context_full_window_languages))
 
 
 def load_asr_backend(settings: Settings) -> AsrBackend:
@@ -73,12 +74,12 @@ def load_asr_backend(settings: Settings) -> AsrBackend:
     from workers.transcribe.backends import load_backend
     from workers.transcribe.model_store import ensure_model_dir
 
-    model_dir = ensure_model_dir(settings.whisper_model_dir, settings.model_cache_dir)
-    return load_backend(settings.asr_backend, model_dir, settings.asr_device, settings.asr_compute_type,
-                        settings.asr_threads)
+    model_dir = ensure_model_dir(settings.asr.whisper_model_dir, settings.asr.model_cache_dir)
+    return load_backend(settings.asr.backend, model_dir, settings.asr.device, settings.asr.compute_type,
+                        settings.asr.threads)
 
 
 def load_core(settings: Settings) -> TranscribeCore:
     """The transcribe stage's core from the settings."""
     return TranscribeCore(backend=load_asr_backend(settings), options=transcribe_options(settings),
-                          policy=fetch_policy(settings), concurrency=settings.asr_concurrency)
+                          policy=fetch_policy(settings), concurrency=settings.asr.concurrency)

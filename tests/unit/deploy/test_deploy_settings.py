@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
@@ -25,7 +24,7 @@ RUNTIME_ENV = {
 
 
 def setting_names() -> set[str]:
-    return {f.metadata["env"] for f in dataclasses.fields(Settings) if "env" in f.metadata}
+    return {f.metadata["env"] for _, f, _ in Settings().items()}
 
 
 def dockerfile_env() -> set[str]:
