@@ -4,8 +4,8 @@ CPython's full (generation 2) collection walks every tracked object. A worker's 
 aiokafka, the sentence encoder, the language profiles, the lexicons — is ~200k objects that live until
 exit, so each full collection stalls the event loop for ~0.14 s (measured on the fused light hop, then with
 the former torch encoder), and every event waiting in that batch inherits the stall: it is the latency
-tail. ``gc.freeze()`` after start-up moves those objects to a permanent generation that collections skip (what Instagram does for
-its pre-fork servers); objects created later are collected as before.
+tail. ``gc.freeze()`` after start-up moves those objects to a permanent generation that collections skip
+(what Instagram does for its pre-fork servers); objects created later are collected as before.
 """
 
 from __future__ import annotations
