@@ -47,6 +47,7 @@ TARGETS = {
     "non_health_any_topic_rate_per_language": 0.03, "sib200_within_points_of_english": 5,
 }
 BEFORE_FILE = "tagging_eval_before.json"
+ROUND1_FILE = "tagging_eval_round1.json"  # the first multilingual round (strict folds, one crisis threshold)
 RELIABILITY_BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
 
 
@@ -161,8 +162,7 @@ def evaluate_learned(
     for language in sorted({e.language for e in weak}):
         rows = [e for e in weak if e.language == language]
         linked = {src for src, group in train_heads.SAME_DATA_SET.items() if group == f"weak:crisis:{language}"}
-        left_out = {f"weak:crisis:{language}"} | linked
-        w = train_heads.solve([s for g, s in data.stats.items() if g not in left_out])
+        w = train_heads.solve(train_heads._trained_on(data.stats, {f"weak:crisis:{language}:"} | linked))
         kw = _keywords(rows, taxonomy, options, claims)
         prob = _probabilities(w, final.calibration, embed_cached(encoder, [e.text for e in rows]))  # type: ignore[arg-type]
         weak_preds += train_heads.predictions(kw, prob, final.policy, options)
@@ -236,6 +236,9 @@ def run(root: Path, options: TagOptions, out_dir: Path, heads_out: Path | None =
     before = out_dir / BEFORE_FILE
     if before.exists():
         report["before"] = json.loads(before.read_text(encoding="utf-8"))
+    round1 = out_dir / ROUND1_FILE
+    if round1.exists():
+        report["round1"] = json.loads(round1.read_text(encoding="utf-8"))
     report.update(learned)
     heldout = [e for e in eval_data.reddit_examples(root) if e.split == "heldout"]
     report["reddit_heldout"] = {

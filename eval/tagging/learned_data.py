@@ -7,6 +7,8 @@ Weak labels (always in training):
 - SIB-200, all 12 languages: ``sib200_labels.yaml`` labels four topics; a non-health sentence is
   negative for every topic, a health sentence only for the four labelled topics.
 - crisis_weak_{es,pt,id}: "suicidal" is positive, "not_suicidal" negative, for suicide_self_harm and crisis.
+  The source sets label many figurative tweets "suicidal" ("me quiero morir de risa"), so a "suicidal" tweet
+  counts ``WEAK_SUICIDAL_WEIGHT``; "not_suicidal" is the cleaner label (``WEAK_NOT_SUICIDAL_WEIGHT``).
 
 Post-level truth (gold_dev) joins only through cross-validation by source. Every weak text that is also
 a gold_dev text (the gold Reddit posts come from RMHD, the gold SIB rows from SIB-200) is left out, so a
@@ -27,6 +29,8 @@ CRISIS = "crisis"  # the head for ``crisis`` (current risk), beside the topic he
 HEADS = (*gold.TOPICS, CRISIS)
 REDDIT_HEAD_TOPICS = frozenset(t for t in eval_data.SUBREDDIT_TOPICS.values() if t)
 SIB_HEAD_TOPICS = frozenset(("infectious_disease", "vaccines", "substance_use", "depression"))
+WEAK_SUICIDAL_WEIGHT = 1.0
+WEAK_NOT_SUICIDAL_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,9 @@ def weak_rows(root: Path, gold_texts: frozenset[str], gold_sib_ids: frozenset[in
         rows.append(Row(e.text, e.language, _labels(e.gold, known, False), "weak:sib"))
     for w in gold.weak_crisis_examples(root):
         suicidal = w.crisis
-        rows.append(Row(w.text, w.language, _labels(w.topics, frozenset({gold.CRISIS_TOPIC}), suicidal), "weak:crisis"))
+        weight = WEAK_SUICIDAL_WEIGHT if suicidal else WEAK_NOT_SUICIDAL_WEIGHT
+        rows.append(Row(w.text, w.language, _labels(w.topics, frozenset({gold.CRISIS_TOPIC}), suicidal), "weak:crisis",
+                        weight))
     return rows
 
 

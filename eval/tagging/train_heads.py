@@ -7,11 +7,14 @@ One head per topic and one for ``crisis``: ridge regression on the multilingual 
 form from per-group sufficient statistics, so leaving a group out is a subtraction), then Platt
 calibration. Cross-validation is leave-one-source-out over the gold_dev sources (``source_repo``):
 
-- outer fold k: heads trained on the weak rows and the gold rows of the other sources (``strict``: the weak
-  crisis tweets of the same source data set are left out too); their scores on source k are calibrated,
+- outer fold k: heads trained on the weak rows and the gold rows of the other sources (the weak crisis
+  tweets are disjoint from gold_dev, so the tweets of source k's own data set train it; ``strict`` leaves
+  them out too, as the first round did); their scores on source k are calibrated,
   and the per-topic policy applied to them, with a calibration and a policy chosen on the *inner*
   out-of-fold scores of the other sources (heads trained without source k and without that inner source);
-- so no number reported for source k was trained, calibrated or thresholded on source k.
+- so no number reported for source k was trained, calibrated or thresholded on source k;
+- the crisis threshold of es, pt and id is set on the out-of-fold scores of that language's weak tweets
+  (``weak_thresholds``; folds of the weak tweets, heads trained without source k), not on gold rows.
 
 The shipped heads are trained on everything; their calibration and policy come from the outer
 out-of-fold scores of all sources.
@@ -30,6 +33,7 @@ import numpy as np
 
 from eval.tagging import eval_data, gold, learned_data
 from eval.tagging.embedding_cache import embed_cached
+from eval.tagging.gold import GoldText
 from workers.tagging.claims import ClaimMatcher, load_matcher
 from workers.tagging.core import KeywordResult, decide, keyword_result
 from workers.tagging.learned import CRISIS_HEAD, HEADS_PATH, NEVER_VETO, HeadPolicy, Heads
@@ -44,6 +48,13 @@ VETO_GRID = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 CRISIS_BETA = 2.0  # the crisis threshold maximises F2: a missed crisis costs more than a spare help line
 FALSE_HELP_LINE_CEILING = 0.03  # the target: at most 3 % of non-health texts get a help line, per language
 FALSE_HELP_LINE_SLACK = 0.05  # where keywords alone exceed it, the crisis head may add at most 5 points
+WEAK_FOLDS = 5  # the weak crisis tweets of a language are scored out of fold (5 folds) to set its threshold
+# Per language with weak crisis tweets, the crisis head may give the crisis line to at most this share of the
+# "not_suicidal" tweets that the keywords alone leave without it (its out-of-fold scores; the threshold is the
+# lowest of the grid that keeps it, so recall of the "suicidal" tweets is the highest the budget allows).
+WEAK_FALSE_LINE_BUDGET = 0.10
+FLOOR_AT_SHARED = False  # a per-language crisis threshold is never below the shared one
+STRICT = False  # strict folds also leave out the weak tweets of a held-out gold source's data set
 # Weak rows that come from the same data set as a gold source (left out with it in strict folds).
 SAME_DATA_SET = {
     "kvvaldez/spanish_suicide": "weak:crisis:es",
@@ -140,28 +151,72 @@ def predictions(
     return out
 
 
+@dataclass(frozen=True)
+class WeakRows:
+    """The weak crisis tweets as the crisis threshold per language sees them: keyword results, out-of-fold
+    calibrated probabilities, and the tweets (source label as ``crisis``)."""
+
+    keywords: Sequence[KeywordResult]
+    probabilities: np.ndarray
+    examples: Sequence[gold.GoldText]
+
+
+def _keyword_lines(keywords: Sequence[KeywordResult]) -> np.ndarray:
+    return np.array([k.risk == "current" or k.scores.get(gold.CRISIS_TOPIC, 0.0) >= gold.PSA_MIN_SCORE
+                     for k in keywords], dtype=bool)
+
+
+def _crisis_probabilities(keywords: Sequence[KeywordResult], probabilities: np.ndarray) -> np.ndarray:
+    p = probabilities[:, HEADS.index(CRISIS_HEAD)].copy()
+    # Where a negated or figurative crisis term ruled the topic out, the crisis head does not act.
+    p[np.array([gold.CRISIS_TOPIC in k.ruled_out for k in keywords], dtype=bool)] = -1.0
+    return p
+
+
+def weak_thresholds(weak: WeakRows) -> dict[str, float | None]:
+    """Per language of the weak tweets, the lowest crisis threshold of the grid whose extra crisis lines on
+    "not_suicidal" tweets stay within ``WEAK_FALSE_LINE_BUDGET`` (None when none does)."""
+    out: dict[str, float | None] = {}
+    if not len(weak.examples):
+        return out
+    languages = np.array([e.language for e in weak.examples])
+    not_suicidal = np.array([not e.crisis for e in weak.examples])
+    spare = ~_keyword_lines(weak.keywords) & not_suicidal
+    p = _crisis_probabilities(weak.keywords, weak.probabilities)
+    for lang in sorted(set(languages.tolist())):
+        rows = languages == lang
+        budget = math.floor(WEAK_FALSE_LINE_BUDGET * int((rows & not_suicidal).sum()))
+        out[str(lang)] = next((float(at) for at in ADD_GRID if int(((p >= at) & spare & rows).sum()) <= budget), None)
+    return out
+
+
 def choose_policy(
     keywords: Sequence[KeywordResult], probabilities: np.ndarray, examples: Sequence[gold.GoldText],
-    options: TagOptions,
+    options: TagOptions, weak: WeakRows | None = None,
 ) -> dict[str, HeadPolicy]:
     """Per head, the add / veto thresholds that maximise its F1 (crisis: F2 of the help line) on these rows.
 
-    The crisis threshold must also keep false help lines within ``FALSE_HELP_LINE_CEILING`` in every
-    language of these rows (within ``FALSE_HELP_LINE_SLACK`` of the keywords' own rate where that is higher).
+    The crisis threshold: one, the best F2 on these rows that keeps false help lines within
+    ``FALSE_HELP_LINE_CEILING`` in every language (within ``FALSE_HELP_LINE_SLACK`` of the keywords' own
+    rate where that is higher), overridden per language with weak crisis tweets (es, pt, id) by the
+    threshold those tweets give (``weak_thresholds``).
 
     Vectorised mirror of ``core.decide`` (the reported predictions go through ``decide`` itself). A
     threshold is kept only where it beats keywords alone (None) on these rows: ties keep None.
     """
     policy: dict[str, HeadPolicy] = {}
+    per_language = weak_thresholds(weak) if weak is not None else {}
     crisis = np.array([e.crisis for e in examples])
     kw_current = np.array([k.risk == "current" for k in keywords])
-    kw_suicide = np.array([k.scores.get(gold.CRISIS_TOPIC, 0.0) for k in keywords])
-    p_crisis = probabilities[:, HEADS.index(CRISIS_HEAD)].copy()
-    # Where a negated or figurative crisis term ruled the topic out, the crisis head does not act.
-    p_crisis[np.array([gold.CRISIS_TOPIC in k.ruled_out for k in keywords])] = -1.0
+    p_crisis = _crisis_probabilities(keywords, probabilities)
     non_health = np.array([not e.health for e in examples])
     languages = np.array([e.language for e in examples])
-    keyword_lines = kw_current | (kw_suicide >= gold.PSA_MIN_SCORE)
+    keyword_lines = _keyword_lines(keywords)
+    own = np.isin(languages, list(per_language))
+    per_language_fires = np.zeros(len(examples), dtype=bool)
+    for lang, at in per_language.items():
+        if at is not None:
+            per_language_fires |= (languages == lang) & (p_crisis >= at)
 
     def false_lines(lines: np.ndarray, language: str) -> int:
         return int((lines & non_health & (languages == language)).sum())
@@ -172,22 +227,36 @@ def choose_policy(
     checked = [lang for lang in sorted(set(languages)) if (non_health & (languages == lang)).sum() >= 10]
     ceiling = {}
     for lang in checked:
-        n, own = int((non_health & (languages == lang)).sum()), false_lines(keyword_lines, lang)
+        n, own_lines = int((non_health & (languages == lang)).sum()), false_lines(keyword_lines, lang)
         target = math.ceil(FALSE_HELP_LINE_CEILING * n)
-        ceiling[lang] = target if own <= target else own + math.ceil(FALSE_HELP_LINE_SLACK * n)
+        ceiling[lang] = target if own_lines <= target else own_lines + math.ceil(FALSE_HELP_LINE_SLACK * n)
     # Per threshold, the head acts in the languages where it stays within the ceiling (and in the languages
-    # these rows have too few non-health texts to judge); the threshold with the best F2 wins.
+    # these rows have too few non-health texts to judge); the threshold with the best F2 wins. Every row
+    # counts here (the crisis texts of es, pt and id are what the English Reddit fold's inner rows hold); the
+    # languages with their own threshold then use it instead.
     best_score, best_at, best_skip = -1.0, None, ()
     for add_at in (None, *ADD_GRID):
         fires = p_crisis >= add_at if add_at is not None else np.zeros(len(examples), dtype=bool)
-        skip = tuple(lang for lang in checked if false_lines(keyword_lines | fires, lang) > ceiling[lang])
+        skip = tuple(str(lang) for lang in checked if false_lines(keyword_lines | fires, lang) > ceiling[lang])
         fires = fires & ~np.isin(languages, skip)
         lines = keyword_lines | fires
         score = _f(int((lines & crisis).sum()), int((lines & ~crisis).sum()), int((~lines & crisis).sum()), CRISIS_BETA)
         if score > best_score + 1e-9:
             best_score, best_at, best_skip = score, add_at, skip
-    policy[CRISIS_HEAD] = HeadPolicy(add_at=best_at, skip_languages=best_skip if best_at is not None else ())
-    current = kw_current | ((p_crisis >= best_at) & ~np.isin(languages, best_skip) if best_at is not None else False)
+    # FLOOR_AT_SHARED (off: cross-validation lost one pt crisis text with it, no false line fewer): a language's
+    # own tweets would only make the head stricter than the shared threshold, never looser; their
+    # "suicidal" side is noisy, so going below what the gold rows support has no evidence behind it.
+    if best_at is not None and FLOOR_AT_SHARED:
+        per_language = {lang: (max(at, best_at) if at is not None else None) for lang, at in per_language.items()}
+        per_language_fires = np.zeros(len(examples), dtype=bool)
+        for lang, at in per_language.items():
+            if at is not None:
+                per_language_fires |= (languages == lang) & (p_crisis >= at)
+    policy[CRISIS_HEAD] = HeadPolicy(add_at=best_at, skip_languages=best_skip if best_at is not None else (),
+                                     language_add_at=tuple(sorted(per_language.items())))
+    global_fires = ((p_crisis >= best_at) & ~own & ~np.isin(languages, best_skip) if best_at is not None
+                    else np.zeros(len(examples), dtype=bool))
+    current = kw_current | global_fires | per_language_fires
     # A head may add its topic to at most 3 % (rounded up) of a language's non-health texts.
     allowance = {lang: math.ceil(FALSE_HELP_LINE_CEILING * int((non_health & (languages == lang)).sum()))
                  for lang in checked}
@@ -223,10 +292,15 @@ class Data:
     gold_targets: np.ndarray
     gold_keywords: list[KeywordResult]
     stats: dict[str, Stats]  # group -> stats (weak groups and gold sources)
+    weak: list[GoldText]  # the weak crisis tweets (es, pt, id), their embeddings, groups, keyword results
+    weak_x: np.ndarray
+    weak_groups: list[str]
+    weak_keywords: list[KeywordResult]
 
 
-def _weak_group(row: learned_data.Row) -> str:
-    return f"weak:crisis:{row.language}" if row.source == "weak:crisis" else row.source
+def _weak_group(row: learned_data.Row, index: int) -> str:
+    """A weak row's training group; the crisis tweets of one language fall in ``WEAK_FOLDS`` groups."""
+    return f"weak:crisis:{row.language}:{index % WEAK_FOLDS}" if row.source == "weak:crisis" else row.source
 
 
 def load_data(
@@ -242,7 +316,7 @@ def load_data(
     x = embed_cached(encoder, [r.text for r in rows])  # type: ignore[arg-type]
     targets, mask = learned_data.label_matrix(rows)
     weights = np.array([r.weight for r in rows])
-    groups = [_weak_group(r) for r in weak] + [r.source for r in gold_rows]
+    groups = [_weak_group(r, i) for i, r in enumerate(weak)] + [r.source for r in gold_rows]
     stats = {}
     for group in sorted(set(groups)):
         index = np.array([g == group for g in groups])
@@ -251,16 +325,41 @@ def load_data(
     keywords = [
         keyword_result(TagInput(transcript=e.text, language=e.language), taxonomy, options, claims) for e in examples
     ]
-    return Data(examples, x[n_weak:], targets[n_weak:], keywords, stats)
+    crisis_rows = [i for i, r in enumerate(weak) if r.source == "weak:crisis"]
+    by_text = {(w.language, w.text): w for w in gold.weak_crisis_examples(root)}
+    weak_examples = [by_text[(weak[i].language, weak[i].text)] for i in crisis_rows]
+    weak_keywords = [
+        keyword_result(TagInput(transcript=e.text, language=e.language), taxonomy, options, claims)
+        for e in weak_examples
+    ]
+    return Data(examples, x[n_weak:], targets[n_weak:], keywords, stats, weak_examples,
+                x[crisis_rows] if crisis_rows else np.zeros((0, x.shape[1])), [groups[i] for i in crisis_rows],
+                weak_keywords)
 
 
 def excluded_with(source: str, strict: bool) -> set[str]:
-    """The groups left out of training when ``source`` is held out."""
+    """The groups (or group prefixes, ending in ":") left out of training when ``source`` is held out."""
     linked = SAME_DATA_SET.get(source)
-    return {source} | ({linked} if strict and linked else set())
+    return {source} | ({linked + ":"} if strict and linked else set())
 
 
-def crossval(data: Data, options: TagOptions, strict: bool = True) -> dict:
+def _trained_on(stats: Mapping[str, Stats], out: set[str]) -> list[Stats]:
+    """The stats of every group not in ``out`` (a name there ending in ":" leaves out a whole prefix)."""
+    prefixes = tuple(o for o in out if o.endswith(":"))
+    return [s for g, s in stats.items() if g not in out and not (prefixes and g.startswith(prefixes))]
+
+
+def weak_out_of_fold(data: Data, out: set[str]) -> np.ndarray:
+    """Raw head scores of the weak crisis tweets, each fold scored by heads trained without it (and ``out``)."""
+    scores = np.zeros((len(data.weak), len(HEADS)))
+    groups = np.array(data.weak_groups)
+    for group in sorted(set(data.weak_groups)):
+        rows = groups == group
+        scores[rows] = scores_of(solve(_trained_on(data.stats, out | {group})), data.weak_x[rows])
+    return scores
+
+
+def crossval(data: Data, options: TagOptions, strict: bool = STRICT) -> dict:
     """Outer leave-one-source-out probabilities and policies (inner folds choose calibration and policy)."""
     sources = sorted({e.source for e in data.gold})
     src = np.array([e.source for e in data.gold])
@@ -270,7 +369,7 @@ def crossval(data: Data, options: TagOptions, strict: bool = True) -> dict:
     models: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for k in sources:
         out_k = excluded_with(k, strict)
-        weights_k = solve([s for g, s in data.stats.items() if g not in out_k])
+        weights_k = solve(_trained_on(data.stats, out_k))
         test = src == k
         outer_scores[test] = scores_of(weights_k, data.gold_x[test])
         inner_idx = np.where(~test)[0]
@@ -278,13 +377,14 @@ def crossval(data: Data, options: TagOptions, strict: bool = True) -> dict:
         for j in sources:
             if j == k:
                 continue
-            weights_kj = solve([s for g, s in data.stats.items() if g not in out_k | excluded_with(j, strict)])
+            weights_kj = solve(_trained_on(data.stats, out_k | excluded_with(j, strict)))
             rows = src[inner_idx] == j
             inner_scores[rows] = scores_of(weights_kj, data.gold_x[inner_idx[rows]])
         calibration = calibrate(inner_scores, data.gold_targets[inner_idx])
         inner_prob = apply_calibration(inner_scores, calibration)
+        weak = WeakRows(data.weak_keywords, apply_calibration(weak_out_of_fold(data, out_k), calibration), data.weak)
         policy = choose_policy([data.gold_keywords[i] for i in inner_idx], inner_prob,
-                               [data.gold[i] for i in inner_idx], options)
+                               [data.gold[i] for i in inner_idx], options, weak)
         policies[k] = policy
         models[k] = (weights_k, calibration)
         outer_prob[test] = apply_calibration(outer_scores[test], calibration)
@@ -346,7 +446,8 @@ def final_heads(data: Data, cv: dict, options: TagOptions) -> Heads:
     heads that the outer cross-validation adopted acting."""
     weights = solve(list(data.stats.values()))
     calibration = calibrate(cv["scores"], data.gold_targets)
-    policy = choose_policy(data.gold_keywords, apply_calibration(cv["scores"], calibration), data.gold, options)
+    weak = WeakRows(data.weak_keywords, apply_calibration(weak_out_of_fold(data, set()), calibration), data.weak)
+    policy = choose_policy(data.gold_keywords, apply_calibration(cv["scores"], calibration), data.gold, options, weak)
     policy = restrict(policy, adoption(data, cv, options))
     source = (
         "ridge + Platt heads on USE multilingual v3; weak labels: RMHD Reddit (subreddit), SIB-200 12 languages, "
