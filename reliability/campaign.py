@@ -38,7 +38,9 @@ from reliability.scenarios import (
     scale_in,
     zombie_fenced,
 )
+from reliability.trace import write_trace
 from workers.broker import EmbeddedBroker, free_port
+from workers.runtime import Runtime
 
 Run = Callable[[ScenarioEnv, EmbeddedBroker, ScenarioOptions], FaultResult]
 
@@ -70,8 +72,11 @@ def cpu_hog() -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-c", "while True: pass"])  # noqa: S603 - our interpreter
 
 
-def run_once(scenario: Scenario, options: ScenarioOptions, work_dir: Path, hog: bool) -> dict[str, Any]:
-    """One run on its own fresh broker; an exception is recorded as the run's error, not raised."""
+def run_once(scenario: Scenario, options: ScenarioOptions, work_dir: Path, hog: bool,
+             trace: bool = False) -> dict[str, Any]:
+    """One run on its own fresh broker; an exception is recorded as the run's error, not raised. With
+    ``trace``, a run that lost an input writes every record's coordinates and the lost inputs' trails to
+    ``work_dir/trace.json`` before its broker (which keeps data in memory) stops."""
     options = replace(options, pause_s=scenario.pause_s) if scenario.pause_s is not None else options
     if scenario.stream_s is not None:
         options = replace(options, events=max(options.events, int(scenario.stream_s * options.rate_per_s)))
@@ -84,7 +89,9 @@ def run_once(scenario: Scenario, options: ScenarioOptions, work_dir: Path, hog: 
         ):
             env.create_topics()
             result = scenario.run(env, broker, options)
-        return {"scenario": scenario.name, "ok": result.delivery.exactly_once_after_dedupe, **result.to_dict()}
+            traced = _trace_losses(env, result, work_dir) if trace and result.delivery.lost else {}
+        return {"scenario": scenario.name, "ok": result.delivery.exactly_once_after_dedupe, **result.to_dict(),
+                **traced}
     except Exception as exc:  # one broken run must not end the campaign; it is reported as failed
         return {"scenario": scenario.name, "ok": False, "error": f"{type(exc).__name__}: {exc}"[:500],
                 "traceback": traceback.format_exc()[-2000:], "wall_s": time.monotonic() - started}
@@ -92,6 +99,19 @@ def run_once(scenario: Scenario, options: ScenarioOptions, work_dir: Path, hog: 
         if hogging is not None:
             hogging.terminate()
             hogging.wait()
+
+
+def _trace_losses(env: ScenarioEnv, result: FaultResult, work_dir: Path) -> dict[str, Any]:
+    """Every record of the run's topics and the lost inputs' trails, to ``work_dir/trace.json``. A failure
+    here is recorded beside the run's counts, never in their place."""
+    try:
+        catalog = Runtime.create(env.settings).catalog
+        names = dict.fromkeys(t.name for stage in env.settings.worker.stages for t in catalog.consumed_by(stage))
+        path = write_trace(env.settings, [*names, env.output, "pipeline.dlq"], result.delivery.lost_ids,
+                           work_dir / "trace.json")
+        return {"trace": str(path)}
+    except Exception as exc:  # the broker's data is gone after this run: say why the trail is missing
+        return {"trace_error": f"{type(exc).__name__}: {exc}"[:500]}
 
 
 def _seconds(run: dict[str, Any]) -> float | None:
@@ -148,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hog", action="store_true", help="a busy process beside the workers")
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--stem", default="reliability_chaos", help="results file stem")
+    parser.add_argument("--keep-dir", type=Path, help="keep each run's broker and worker logs under this directory")
     args = parser.parse_args(argv)
     chosen = [s for s in SCENARIOS if not args.only or s.name in args.only.split(",")]
     options = ScenarioOptions(events=args.events, rate_per_s=args.rate, timeout_s=args.timeout)
@@ -156,8 +177,14 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[dict[str, Any]] = []
     for index in range(args.repeat):  # interleaved: a slow hour of the machine hits every scenario alike
         for scenario in chosen:
-            with tempfile.TemporaryDirectory(prefix=f"chaos-{scenario.name}-") as tmp:
-                runs.append(run_once(scenario, options, Path(tmp), args.hog))
+            if args.keep_dir is not None:
+                kept = args.keep_dir / f"{index + 1:03d}-{scenario.name}"
+                kept.mkdir(parents=True, exist_ok=True)
+                runs.append(run_once(scenario, options, kept, args.hog, trace=True))
+                runs[-1]["logs"] = str(kept)
+            else:
+                with tempfile.TemporaryDirectory(prefix=f"chaos-{scenario.name}-") as tmp:
+                    runs.append(run_once(scenario, options, Path(tmp), args.hog))
             run = runs[-1]
             print(f"[{index + 1}/{args.repeat}] {scenario.name}: "
                   f"{run.get('delivery', run.get('error'))} s={_seconds(run)}", flush=True)

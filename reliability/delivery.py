@@ -55,6 +55,7 @@ class DeliveryCount:
         duplicates_after_dedupe: distinct output event ids beyond one per input (must be 0).
         conflicting: inputs whose outputs disagree on the answer (id, language or topics; must be 0).
         unexpected: outputs answering an input that was not produced.
+        lost_ids: the inputs with no output (at most ``LOST_IDS_KEPT``), to trace them.
     """
 
     events_in: int
@@ -64,7 +65,7 @@ class DeliveryCount:
     duplicates_after_dedupe: int
     conflicting: int
     unexpected: int
-
+    lost_ids: tuple[str, ...] = ()
 
     @property
     def exactly_once_after_dedupe(self) -> bool:
@@ -74,6 +75,9 @@ class DeliveryCount:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
         return asdict(self)
+
+
+LOST_IDS_KEPT = 50
 
 
 def count_delivery(input_ids: Iterable[str], outputs: Iterable[OutputRecord]) -> DeliveryCount:
@@ -91,6 +95,7 @@ def count_delivery(input_ids: Iterable[str], outputs: Iterable[OutputRecord]) ->
         duplicates_after_dedupe=sum(len({o.record["event_id"] for o in v}) - 1 for v in mine.values()),
         conflicting=sum(1 for v in mine.values() if len({o.answer() for o in v}) > 1),
         unexpected=sum(len(v) for k, v in by_input.items() if k not in wanted),
+        lost_ids=tuple(sorted(wanted - mine.keys())[:LOST_IDS_KEPT]),
     )
 
 

@@ -120,15 +120,21 @@ def produce(
         bootstrap_servers=settings.kafka.bootstrap_servers, acks="all", linger_ms=5, **kafka_security(settings)
     )
     started, count = time.monotonic(), 0
+    futures = []
     try:
         for count, record in enumerate(records, start=1):
             video_id = record.get("upload", record)["video_id"]
-            producer.send(topic, key=video_id.encode(), value=runtime.serde.encode(schema, record, topic=topic))
+            futures.append(producer.send(topic, key=video_id.encode(),
+                                         value=runtime.serde.encode(schema, record, topic=topic)))
             if progress is not None:
                 progress.sent = count
             if rate_per_s > 0:
                 time.sleep(max(0.0, started + count / rate_per_s - time.monotonic()))
         producer.flush(timeout=60)
+        # flush() does not raise for a record the broker refused: an input never written must fail the
+        # run, not be counted as an input the pipeline lost.
+        for future in futures:
+            future.get(timeout=60)
     finally:
         producer.close(timeout=30)
     return count
