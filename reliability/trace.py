@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 from workers.publisher import kafka_security
 from workers.runtime import Runtime
@@ -54,6 +54,23 @@ def read_trail(settings: Settings, names: Iterable[str], idle_s: float = 2.0) ->
     return rows
 
 
+def committed_offsets(settings: Settings, names: Iterable[str]) -> dict[str, int | None]:
+    """The group's committed offset per ``topic/partition`` (read without joining the group). Set beside
+    the records it tells the two kinds of loss apart: a commit past an unanswered input (committed at the
+    partition's end) or an input held unfinished and never re-read (committed stuck at its offset)."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=settings.kafka.app_id,
+                             enable_auto_commit=False, **kafka_security(settings))
+    try:
+        out: dict[str, int | None] = {}
+        for name in names:
+            topic = settings.topic(name)
+            for partition in sorted(consumer.partitions_for_topic(topic) or ()):
+                out[f"{name}/{partition}"] = consumer.committed(TopicPartition(topic, partition))
+        return out
+    finally:
+        consumer.close()
+
+
 def lost_trail(rows: list[dict[str, Any]], lost: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     """Per lost upload, every record that names it, in topic then offset order."""
     wanted = set(lost)
@@ -66,6 +83,9 @@ def lost_trail(rows: list[dict[str, Any]], lost: Iterable[str]) -> dict[str, lis
 
 def write_trace(settings: Settings, names: Iterable[str], lost: Iterable[str], path: Path) -> Path:
     """Write the lost uploads' trails and every record's coordinates to ``path`` (JSON)."""
+    names = list(names)
     rows = read_trail(settings, names)
-    path.write_text(json.dumps({"lost": lost_trail(rows, lost), "records": rows}, indent=1, default=str))
+    committed = committed_offsets(settings, names)
+    path.write_text(json.dumps({"lost": lost_trail(rows, lost), "committed": committed, "records": rows},
+                               indent=1, default=str))
     return path
