@@ -4,31 +4,19 @@ auditor (workers/audit.py AuditMetrics) registers."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
 from tests.support.promql import references
+from tests.support.promtool import PROM, needs_promtool, promtool
+from tests.support.promtool import rules as promtool_rules
 from workers.audit import AuditMetrics
-
-PROM = Path(__file__).resolve().parents[3] / "deploy" / "prometheus"
-PROMTOOL = shutil.which("promtool")
-needs_promtool = pytest.mark.skipif(
-    PROMTOOL is None, reason="promtool missing: install the Debian package `prometheus` (.ci/run does)"
-)
-
-
-def promtool(*args: str, cwd: Path = PROM) -> subprocess.CompletedProcess[str]:
-    assert PROMTOOL is not None
-    return subprocess.run([PROMTOOL, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def rules() -> list[dict]:
-    groups = yaml.safe_load((PROM / "audit_alerts.yml").read_text())["groups"]
-    return [rule for group in groups for rule in group["rules"]]
+    return promtool_rules("audit_alerts.yml")
 
 
 def test_every_metric_an_audit_alert_queries_is_registered_by_the_auditor():

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.support.promtool import PROM, needs_promtool, promtool
+from tests.support.promtool import rules as promtool_rules
+
 REPO = Path(__file__).resolve().parents[3]
-PROM = REPO / "deploy" / "prometheus"
-PROMTOOL = shutil.which("promtool")
-needs_promtool = pytest.mark.skipif(
-    PROMTOOL is None, reason="promtool missing: install the Debian package `prometheus` (.ci/run does)"
-)
-
-
-def promtool(*args: str, cwd: Path = PROM) -> subprocess.CompletedProcess[str]:
-    assert PROMTOOL is not None
-    return subprocess.run([PROMTOOL, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def rules() -> list[dict]:
-    groups = yaml.safe_load((PROM / "alerts.yml").read_text())["groups"]
-    return [rule for group in groups for rule in group["rules"]]
+    return promtool_rules("alerts.yml")
 
 
 @needs_promtool
