@@ -129,6 +129,31 @@ class _Consumer(faust_aiokafka.Consumer):
         log.debug("sought %d partitions (%d from the beginning), generation %s", len(committed), len(fresh),
                   generation)
 
+    def resume_flow(self) -> None:
+        """Faust resumes the flow right after ``FlowControlEvent.resume()``, which clears every stream's
+        queue. At the end of a rebalance (``Recovery.on_recovery_completed``) the stream partitions are
+        resumed while the flow is already on, records are fetched and queued during ``perform_seek``
+        (before the ledger is reset, so not counted), then that resume drops the ones no stage took yet.
+        The fetch position is past them, and the ledger only notices a missing offset when a later one
+        arrives: measured in a scale-in run, the record at the committed offset was dropped, the rest of
+        the partition was processed uncounted, nothing more arrived, and that upload was never answered.
+        So every tracked partition is read again from its commit point (duplicates with the same ids)."""
+        super().resume_flow()
+        points = {tp: self.ledger.commit_point(tp) for tp in self.ledger.partitions()}
+        if points:
+            self.add_future(self._reread_from(points))
+
+    async def _reread_from(self, points: Mapping[Any, int | None]) -> None:
+        known = {tp: point for tp, point in points.items() if point is not None}
+        fresh = [tp for tp, point in points.items() if point is None]  # nothing delivered since the reset
+        try:
+            if known:
+                await self.seek_wait(known)  # on the consumer thread, like Faust's own seeks
+            if fresh:
+                await self._thread.seek_to_beginning(*fresh)
+        except Exception as exc:  # revoked meanwhile: the next assignment seeks to the committed offsets
+            log.warning("re-read after the flow resumed failed (%s); the next assignment seeks again", exc)
+
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         # Faust's revocation ends with a final commit (``wait_empty``): the ledger still counts then.
         await super().on_partitions_revoked(revoked)

@@ -256,3 +256,30 @@ def test_a_delivery_that_skips_ahead_is_read_again_from_the_first_missing_offset
     point, sought = loop.run_until_complete(scenario())
     assert sought == [(PART, 102)]
     assert not committed_past(point, 102), f"committed {point} over 102..104, never delivered"
+
+
+def test_messages_a_resumed_flow_clears_from_stream_queues_are_read_again(loop):
+    """End of a rebalance (``Recovery.on_recovery_completed``): the stream partitions are resumed while the
+    flow is on, records are fetched and queued during ``perform_seek`` (the ledger not reset yet), then
+    ``flow_control.resume()`` clears every stream queue. Measured in a scale-in run: the record at the
+    committed offset was dropped there and never read again. The consumer must re-read from the commit
+    point once the flow resumes."""
+
+    async def scenario() -> tuple[list[Any], int | None]:
+        h = Harness(committed=58)
+        h.app.consumer_generation_id = 1  # the group re-formed; the ledger forgot the partition
+        await h.deliver(range(58, 60))  # fetched while perform_seek still awaits the broker
+        await h.assign(generation=1)  # perform_seek: seek to 58, ledger reset
+        h.app.flow_control.resume()  # Faust clears every stream queue here ...
+        while not h.queue.empty():  # ... (the harness's queue is a plain one: drop them the same way)
+            h.queue.get_nowait()
+        h.consumer.resume_flow()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        for message in await h.deliver(range(58, 60)):  # read again
+            h.finish(message)
+        return h.sought, h.committable()
+
+    sought, point = loop.run_until_complete(scenario())
+    assert (PART, 58) in sought, f"nothing re-reads the dropped offset 58 (seeks: {sought})"
+    assert point == 60

@@ -72,3 +72,14 @@ def test_the_worker_app_uses_the_ledger_consumer():
         assert app.consumer._read_offset["anything"] is None
     finally:
         app.consumer._thread.thread_loop.close()  # the consumer thread's loop (never started)
+
+
+def test_resuming_the_flow_still_clears_stream_queues_right_before_the_consumer_resumes():
+    """``_Consumer.resume_flow`` re-reads from the commit points because of this clear."""
+    from faust.tables import recovery
+    from mode.utils.queues import FlowControlEvent
+
+    assert "self.clear()" in source(FlowControlEvent.resume)
+    text = source(recovery.Recovery.on_recovery_completed)
+    assert text.index("consumer.resume_partitions(") < text.index("consumer.perform_seek()")
+    assert text.index("self.app.flow_control.resume()") < text.index("consumer.resume_flow()")
