@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import faust
+from aiokafka import TopicPartition
 from faust.transport.consumer import ensure_TP
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message
@@ -145,7 +146,8 @@ class _Consumer(faust_aiokafka.Consumer):
 
     async def _reread_from(self, points: Mapping[Any, int | None]) -> None:
         known = {tp: point for tp, point in points.items() if point is not None}
-        fresh = [tp for tp, point in points.items() if point is None]  # nothing delivered since the reset
+        # nothing delivered since the reset; aiokafka's seek_to_beginning takes only its own TopicPartition
+        fresh = [TopicPartition(tp.topic, tp.partition) for tp, point in points.items() if point is None]
         try:
             if known:
                 await self.seek_wait(known)  # on the consumer thread, like Faust's own seeks

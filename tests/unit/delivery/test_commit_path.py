@@ -283,3 +283,20 @@ def test_messages_a_resumed_flow_clears_from_stream_queues_are_read_again(loop):
     sought, point = loop.run_until_complete(scenario())
     assert (PART, 58) in sought, f"nothing re-reads the dropped offset 58 (seeks: {sought})"
     assert point == 60
+
+
+def test_the_re_read_after_resume_hands_aiokafka_its_own_partition_type(loop):
+    """A partition with nothing delivered since its reset is re-read from the beginning: aiokafka's
+    ``seek_to_beginning`` refuses anything but its ``TopicPartition`` (the ledger keys by Faust's TP)."""
+
+    async def scenario() -> list[Any]:
+        h = Harness(committed=None)
+        await h.assign(generation=1)
+        h.sought_to_beginning.clear()
+        h.consumer.resume_flow()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return h.sought_to_beginning
+
+    sought = loop.run_until_complete(scenario())
+    assert sought and all(type(tp) is TopicPartition for tp in sought), sought
