@@ -120,15 +120,29 @@ class _Consumer(faust_aiokafka.Consumer):
         nothing is committed (Faust leaves those where the fetcher was), then reset its ledger."""
         committed: Mapping[Any, int | None] = await self.seek_to_committed()
         fresh = [tp for tp, offset in committed.items() if not offset and self._tracked(tp.topic)]
+        starts: Mapping[Any, int] = {}
         if fresh:
             await self._thread.seek_to_beginning(*fresh)
+            starts = await self._log_starts(fresh)
         self._committed_offset.update({ensure_TP(tp): offset or None for tp, offset in committed.items()})
         generation = self.app.consumer_generation_id
         for tp, offset in committed.items():
             if self._tracked(tp.topic):
-                self.ledger.reset(ensure_TP(tp), generation, offset or None)
+                # with nothing committed the ledger expects the log's first offset, so a first delivery
+                # past it (records dropped before a stream took them) is a gap to re-read, not the start
+                self.ledger.reset(ensure_TP(tp), generation, offset or starts.get(ensure_TP(tp)))
         log.debug("sought %d partitions (%d from the beginning), generation %s", len(committed), len(fresh),
                   generation)
+
+    async def _log_starts(self, partitions: list[Any]) -> dict[TP, int]:
+        """Each partition's first offset in the log; {} when the broker cannot say (the ledger then takes
+        the first delivered offset as the start, as before)."""
+        try:
+            starts = await self._thread.earliest_offsets(*partitions)
+        except Exception as exc:  # noqa: BLE001 - a failed lookup only weakens the gap check, so log it
+            log.warning("could not read the log start of %s: %s", partitions, exc)
+            return {}
+        return {ensure_TP(tp): offset for tp, offset in starts.items() if offset is not None and offset >= 0}
 
     def resume_flow(self) -> None:
         """Faust resumes the flow right after ``FlowControlEvent.resume()``, which clears every stream's

@@ -2,8 +2,9 @@
 that no stage finished, whatever Faust skipped, acked or forgot around a rebalance.
 
 Each test fails on faust-streaming 0.15.3's own bookkeeping (``workers.transport`` before the offset
-ledger) and passes with it. No broker: the consumer's two broker calls (``seek_to_committed``,
-``seek_to_beginning``) are replaced by recorders; everything else is the worker's real consumer.
+ledger) and passes with it. No broker: the consumer's broker calls (``seek_to_committed``,
+``seek_to_beginning``, ``earliest_offsets``) are replaced by recorders; everything else is the worker's real
+consumer.
 """
 
 from __future__ import annotations
@@ -44,8 +45,14 @@ class Harness:
         async def seek_to_beginning(*partitions: Any) -> None:
             self.sought_to_beginning.extend(partitions)
 
+        self.log_start: int | None = 0
+
+        async def earliest_offsets(*partitions: Any) -> dict[Any, int]:
+            return {tp: self.log_start for tp in partitions}
+
         self.consumer.seek_to_committed = seek_to_committed  # type: ignore[method-assign]
         self.consumer._thread.seek_to_beginning = seek_to_beginning  # type: ignore[method-assign]
+        self.consumer._thread.earliest_offsets = earliest_offsets  # type: ignore[method-assign]
         self.sought: list[tuple[Any, int]] = []
 
         async def seek_wait(partitions: dict[Any, int]) -> None:
@@ -286,11 +293,13 @@ def test_messages_a_resumed_flow_clears_from_stream_queues_are_read_again(loop):
 
 
 def test_the_re_read_after_resume_hands_aiokafka_its_own_partition_type(loop):
-    """A partition with nothing delivered since its reset is re-read from the beginning: aiokafka's
-    ``seek_to_beginning`` refuses anything but its ``TopicPartition`` (the ledger keys by Faust's TP)."""
+    """A partition with nothing delivered since its reset, whose log start the broker could not say, is
+    re-read from the beginning: aiokafka's ``seek_to_beginning`` refuses anything but its
+    ``TopicPartition`` (the ledger keys by Faust's TP)."""
 
     async def scenario() -> list[Any]:
         h = Harness(committed=None)
+        h.log_start = None  # earliest_offsets answered nothing usable: the ledger has no base
         await h.assign(generation=1)
         h.sought_to_beginning.clear()
         h.consumer.resume_flow()
@@ -300,3 +309,21 @@ def test_the_re_read_after_resume_hands_aiokafka_its_own_partition_type(loop):
 
     sought = loop.run_until_complete(scenario())
     assert sought and all(type(tp) is TopicPartition for tp in sought), sought
+
+
+def test_with_nothing_committed_a_first_delivery_past_the_log_start_is_read_again(loop):
+    """A partition with nothing committed starts at the log's first offset: when the first record a stream
+    gets is a later one (the earlier ones dropped before a stream took them), that is a gap to re-read,
+    not the start of the log to commit from."""
+
+    async def scenario() -> tuple[int | None, list[Any]]:
+        h = Harness(committed=None)
+        await h.assign(generation=1)
+        for message in await h.deliver(range(10, 12)):  # 0..9 never reached a stream
+            h.finish(message)
+        return h.committable(), h.sought
+
+    point, sought = loop.run_until_complete(scenario())
+    assert sought == [(PART, 0)]
+    assert not committed_past(point, 0), f"committed {point} over 0..9, never delivered"
+
