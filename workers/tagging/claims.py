@@ -27,11 +27,10 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-import yaml
 
 from workers.errors import InfrastructureError
 from workers.tagging.normalize import normalize_text
-from workers.tagging.taxonomy import LiteralGate, literal_gate, required_literal, term_regex
+from workers.tagging.taxonomy import LiteralGate, literal_gate, read_yaml, required_literal, term_regex
 
 DEFAULT_PATH = Path(__file__).with_name("claims.yaml")
 CLAIM_SOURCE = "claim"  # TopicEvidence.source of a misinformation_signal that a catalogue claim produced
@@ -289,11 +288,7 @@ def build_catalog(data: Mapping[str, Any]) -> ClaimCatalog:
 
 @lru_cache(maxsize=4)
 def _load(path: Path) -> ClaimCatalog:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InfrastructureError(f"cannot read claims catalogue {path}: {exc}", reason="claims_invalid") from exc
-    return build_catalog(data)
+    return build_catalog(read_yaml(path, "claims catalogue", "claims_invalid"))
 
 
 def load_catalog(path: str | Path | None = None) -> ClaimCatalog:

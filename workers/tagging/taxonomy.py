@@ -337,13 +337,17 @@ def build_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
         raise InfrastructureError(f"taxonomy data is malformed: {exc!r}", reason="taxonomy_invalid") from exc
 
 
+def read_yaml(path: Path, what: str, reason: str) -> Any:
+    """A packaged YAML data file; InfrastructureError with ``reason`` when it cannot be read or parsed."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InfrastructureError(f"cannot read {what} {path}: {exc}", reason=reason) from exc
+
+
 @lru_cache(maxsize=4)
 def _load(path: Path) -> Taxonomy:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InfrastructureError(f"cannot read taxonomy {path}: {exc}", reason="taxonomy_invalid") from exc
-    return build_taxonomy(data)
+    return build_taxonomy(read_yaml(path, "taxonomy", "taxonomy_invalid"))
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
