@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import ssl
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -19,6 +20,7 @@ from faust.types import TP, EventT
 
 from workers.errors import InfrastructureError
 from workers.lag import partition_lags, publish_lags
+from workers.offsets import oldest_unfinished_by_topic
 from workers.runtime import Runtime, version
 from workers.settings import Settings
 from workers.stage import SourceMessage, StageSpec, process_batch
@@ -92,6 +94,7 @@ class PipelineApp:
         self.app.fetch_max_wait_ms = settings.delivery.fetch_max_wait_ms
         self._raw_topics: dict[str, faust.TopicT] = {}
         self._read_offsets: dict[TP, int] = {}
+        self._unfinished_topics: set[str] = set()
         self.runtime = (runtime or Runtime.create(settings)).with_send(self._send)
         self._ready = False
         self._register_web()
@@ -176,3 +179,9 @@ class PipelineApp:
         lags = partition_lags(assigned, lambda t, p: consumer.highwater(assigned[t, p]),
                               lambda t, p: self._read_offsets.get(assigned[t, p]))
         publish_lags(self.runtime.metrics, [replace(lag, topic=lag.topic[prefix:]) for lag in lags])
+        ledger = getattr(consumer, "ledger", None)  # our transport's consumer (workers.transport)
+        if ledger is not None:
+            ages = oldest_unfinished_by_topic(ledger, time.monotonic())
+            self._unfinished_topics |= ages.keys()  # a revoked topic reads 0 again, not its last age
+            for topic in self._unfinished_topics:
+                self.runtime.metrics.set_oldest_unfinished(topic[prefix:], ages.get(topic, 0.0))

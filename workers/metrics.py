@@ -163,6 +163,8 @@ METRIC_SPECS = (
     MetricSpec("consumer_lag", Gauge, "consumer_lag_messages", "High watermark minus committed offset.",
                ("topic", "partition")),
     MetricSpec("inflight_events", Gauge, "inflight_events", "Events being processed now.", ("stage",)),
+    MetricSpec("oldest_unfinished", Gauge, "oldest_unfinished_seconds",
+               "Age of the oldest message this worker took from the topic and has not answered yet.", ("topic",)),
     MetricSpec("gc_pause", Histogram, "gc_pause_seconds", "Garbage-collector pause per collection.",
                ("generation",), GC_PAUSE_BUCKETS),
     MetricSpec("ready", Gauge, "ready", "1 when partitions are assigned and models are loaded."),
@@ -197,6 +199,7 @@ class PipelineMetrics:
     reviews: Counter
     consumer_lag: Gauge
     inflight_events: Gauge
+    oldest_unfinished: Gauge
     gc_pause: Histogram
     ready: Gauge
     build: Info
@@ -316,6 +319,10 @@ class PipelineMetrics:
             for key in self._lag_series - keep:
                 self.consumer_lag.remove(*key)
             self._lag_series.intersection_update(keep)
+
+    def set_oldest_unfinished(self, topic: str, seconds: float) -> None:
+        """Age of the oldest message taken from ``topic`` that no stage answered yet (0: none pending)."""
+        self.oldest_unfinished.labels(self.labels.lag_topic.clamp(topic)).set(max(0.0, seconds))
 
     @contextmanager
     def inflight(self, stage: str) -> Iterator[None]:

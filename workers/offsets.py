@@ -43,7 +43,7 @@ class _Partition:
     generation: int | None
     base: int | None  # committed offset at the last reset; None: nothing committed (start of the log)
     frontier: int | None  # one past the highest offset delivered since the reset
-    pending: set[int] = field(default_factory=set)  # delivered, not finished
+    pending: dict[int, float] = field(default_factory=dict)  # delivered, not finished -> first delivered at
     rereads: int = 0  # re-reads of the gap at ``frontier``
     reread_at: float | None = None  # when the last re-read was asked for
 
@@ -90,7 +90,7 @@ class OffsetLedger:
             return None
         if part.frontier is not None and offset > part.frontier:
             return self._gap(part, offset, now)
-        part.pending.add(offset)
+        part.pending.setdefault(offset, now)  # a re-read keeps the first delivery's time
         if part.frontier is None or offset >= part.frontier:
             part.frontier, part.rereads, part.reread_at = offset + 1, 0, None
         return None
@@ -104,7 +104,7 @@ class OffsetLedger:
             self.counts.rereads += 1
             return part.frontier
         self.counts.jumps += 1  # re-read REREADS times, still missing: not in the log
-        part.pending.add(offset)
+        part.pending.setdefault(offset, now)
         part.frontier, part.rereads, part.reread_at = offset + 1, 0, None
         return None
 
@@ -114,7 +114,7 @@ class OffsetLedger:
         if part is None or generation != part.generation or offset not in part.pending:
             self.counts.stale_marks += 1
             return False
-        part.pending.discard(offset)
+        del part.pending[offset]
         return True
 
     def commit_point(self, tp: Hashable) -> int | None:
@@ -132,3 +132,22 @@ class OffsetLedger:
         """How many delivered messages of ``tp`` no stage has finished yet."""
         part = self._partitions.get(tp)
         return len(part.pending) if part is not None else 0
+
+    def oldest_unfinished_age(self, tp: Hashable, now: float) -> float:
+        """Seconds since the oldest delivered, unfinished message of ``tp`` was first delivered (0: none).
+
+        A message the worker took and never answered (the loss this ledger guards against) keeps this
+        growing until the partition is reset, so the metric built on it turns a silent loss into an alert."""
+        part = self._partitions.get(tp)
+        if part is None or not part.pending:
+            return 0.0
+        return max(0.0, now - min(part.pending.values()))
+
+
+def oldest_unfinished_by_topic(ledger: OffsetLedger, now: float) -> dict[str, float]:
+    """Per topic, the age of its oldest delivered, unfinished message over the ledger's partitions."""
+    ages: dict[str, float] = {}
+    for tp in ledger.partitions():
+        topic = str(tp.topic)  # type: ignore[attr-defined]  # the consumer keys the ledger by TP
+        ages[topic] = max(ages.get(topic, 0.0), ledger.oldest_unfinished_age(tp, now))
+    return ages

@@ -35,6 +35,8 @@ def test_prometheus_sees_the_key_series_increase(settings_factory, worker_factor
         assert prom.wait_for('sum(fides_languages_detected_total{language="id"}) >= 10')
         assert prom.wait_for('sum(fides_topics_tagged_total) > 0')
         assert prom.wait_for('sum by (topic) (fides_consumer_lag_messages) >= 0')
+        # every message taken was answered, so the oldest unanswered one is young (the series exists)
+        assert prom.wait_for('max(fides_oldest_unfinished_seconds{topic="uploads.new"}) < 600')
         assert prom.wait_for('fides_ready == 1')
         assert prom.wait_for('fides_build_info')
         assert prom.wait_for('up{job="fides-workers"} == 1')

@@ -48,6 +48,7 @@ def exercised_metrics() -> PipelineMetrics:
     metrics.boost_emitted("mental_health")
     metrics.review_requested("possible_misinformation")
     metrics.set_consumer_lag("uploads.new", 0, 3)
+    metrics.set_oldest_unfinished("uploads.new", 4.0)
     with metrics.inflight("tag"):
         pass
     metrics.gc_paused(2, 0.15)

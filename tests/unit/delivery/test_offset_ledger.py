@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workers.offsets import REREAD_AFTER_S, REREADS, OffsetLedger
+from workers.offsets import REREAD_AFTER_S, REREADS, OffsetLedger, oldest_unfinished_by_topic
 
-TP = ("uploads", 0)
+NamedTP = namedtuple("NamedTP", "topic partition")  # the shape of Faust's TP
+TP = NamedTP("uploads", 0)
 
 
 def test_commit_point_is_the_lowest_unfinished_offset():
@@ -78,6 +81,22 @@ def test_a_gap_that_survives_every_reread_is_taken_as_absent():
     assert ledger.delivered(TP, 5, 1, now=now) is None  # compacted away / expired: accepted
     ledger.finished(TP, 5, 1)
     assert ledger.commit_point(TP) == 6 and ledger.counts.jumps == 1
+
+
+def test_the_oldest_unfinished_age_grows_until_the_message_is_answered():
+    ledger = OffsetLedger()
+    ledger.reset(TP, generation=1, committed=0)
+    ledger.reset(NamedTP("uploads", 1), generation=1, committed=0)
+    ledger.delivered(TP, 0, 1, now=100.0)
+    ledger.delivered(TP, 1, 1, now=105.0)
+    ledger.delivered(TP, 0, 1, now=130.0)  # re-read: the age counts from the first delivery
+    assert ledger.oldest_unfinished_age(TP, now=160.0) == 60.0
+    assert oldest_unfinished_by_topic(ledger, now=160.0) == {"uploads": 60.0}
+    ledger.finished(TP, 0, 1)
+    assert ledger.oldest_unfinished_age(TP, now=160.0) == 55.0
+    ledger.finished(TP, 1, 1)
+    assert oldest_unfinished_by_topic(ledger, now=160.0) == {"uploads": 0.0}
+    assert ledger.oldest_unfinished_age(("unknown", 0), now=160.0) == 0.0
 
 
 def test_forget_drops_the_partition():

@@ -129,6 +129,13 @@ def test_consumer_lag_is_set_per_partition_and_revoked_partitions_are_dropped(
     assert value(metrics, "fides_consumer_lag_messages", topic="uploads.new", partition="1") == 0
 
 
+def test_oldest_unfinished_age_is_per_topic_and_never_negative(metrics: PipelineMetrics) -> None:
+    metrics.set_oldest_unfinished("uploads.new", 42.5)
+    metrics.set_oldest_unfinished("uploads.tagged", -1.0)
+    assert value(metrics, "fides_oldest_unfinished_seconds", topic="uploads.new") == 42.5
+    assert value(metrics, "fides_oldest_unfinished_seconds", topic="uploads.tagged") == 0
+
+
 def test_inflight_gauge_returns_to_zero_even_when_the_block_raises(metrics: PipelineMetrics) -> None:
     with metrics.inflight("tag"):
         assert value(metrics, "fides_inflight_events", stage="tag") == 1
