@@ -26,7 +26,8 @@ counted and the consumer re-reads from the expected offset; only when ``REREADS`
 show the same gap are the missing offsets taken as absent (retention, compaction, transaction markers).
 Every assignment resets a partition to its committed offset and the new generation, so a mark from an
 older generation counts for nothing (that message is read again: a duplicate with the same ids, never a
-loss). ``workers.transport`` wires it into Faust. Pure and synchronous: the consumer calls it from the event loop.
+loss). Only counted messages reach the streams (``counted``); the others come again. ``workers.transport``
+wires it into Faust. Pure and synchronous: the consumer calls it from the event loop.
 """
 
 from __future__ import annotations
@@ -116,6 +117,13 @@ class OffsetLedger:
             return False
         del part.pending[offset]
         return True
+
+    def counted(self, tp: Hashable, offset: int, generation: int | None) -> bool:
+        """Whether ``offset`` of ``generation`` is delivered and awaiting its finish (what ``delivered`` counted).
+        The consumer hands only such messages to the streams: any other will be read again (a re-read, the
+        seek of the next assignment), so a stage that processed it now would process it twice."""
+        part = self._partitions.get(tp)
+        return part is not None and generation == part.generation and offset in part.pending
 
     def commit_point(self, tp: Hashable) -> int | None:
         """The offset to commit for ``tp``: every offset below it was finished. None: nothing to commit."""

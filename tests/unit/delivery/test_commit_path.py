@@ -327,3 +327,20 @@ def test_with_nothing_committed_a_first_delivery_past_the_log_start_is_read_agai
     assert sought == [(PART, 0)]
     assert not committed_past(point, 0), f"committed {point} over 0..9, never delivered"
 
+
+
+def test_only_counted_messages_reach_the_streams(loop):
+    """A record the ledger does not count comes again (the re-read, the assignment's seek), so a stage that
+    processed it now would process it twice: before the seek, below the committed offset, past a gap."""
+
+    async def scenario() -> list[int]:
+        h = Harness(committed=100)
+        h.app.consumer_generation_id = 1
+        await h.deliver(range(98, 100))  # assigned, not sought yet: the fetcher's old position
+        await h.assign(generation=1)
+        await h.deliver(range(99, 101))  # 99 is below the committed offset, 100 counts
+        await h.deliver(range(103, 105))  # past a gap (101, 102): re-read, not processed now
+        await h.deliver(range(101, 104))  # the re-read
+        return [h.queue.get_nowait().offset for _ in range(h.queue.qsize())]
+
+    assert loop.run_until_complete(scenario()) == [100, 101, 102, 103]
