@@ -3,7 +3,10 @@
 Weak labels (always in training):
 - Reddit (RMHD): a post is positive for its subreddit's topic (``eval_data.SUBREDDIT_TOPICS``) and
   negative for the other Reddit topics; non-health subreddits are negative for every topic; other
-  mental-health subreddits (bpd, ptsd, ...) say nothing about the leaf topics and are left out.
+  mental-health subreddits (bpd, ptsd, ...) say nothing about the leaf topics and are left out. A
+  r/SuicideWatch post is also a weak crisis positive (many hold no suicidal text, so it is weak; without
+  it the crisis head saw no English Reddit crisis at all when the gold Reddit source was held out); a
+  non-health post is a crisis negative; the other health subreddits say nothing about crisis.
 - SIB-200, all 12 languages: ``sib200_labels.yaml`` labels four topics; a non-health sentence is
   negative for every topic, a health sentence only for the four labelled topics.
 - crisis_weak_{es,pt,id}: "suicidal" is positive, "not_suicidal" negative, for suicide_self_harm and crisis.
@@ -58,8 +61,8 @@ def weak_rows(root: Path, gold_texts: frozenset[str], gold_sib_ids: frozenset[in
         if e.text in gold_texts or e.group.startswith("mh_other:") or e.split != "dev":
             continue
         known = REDDIT_HEAD_TOPICS if e.gold else frozenset(gold.TOPICS)
-        # A non-health subreddit post is not about suicide: crisis 0; a health one says nothing of crisis.
-        rows.append(Row(e.text, "en", _labels(e.gold, known, None if e.gold else False), "weak:reddit"))
+        crisis = True if gold.CRISIS_TOPIC in e.gold else (None if e.gold else False)
+        rows.append(Row(e.text, "en", _labels(e.gold, known, crisis), "weak:reddit"))
     for e in eval_data.sib_examples(root, gold.SIB_ALL_LANGUAGES):
         if int(e.ref) in gold_sib_ids:
             continue

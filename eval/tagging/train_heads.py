@@ -45,7 +45,11 @@ RIDGE = 3.0  # ridge penalty on the 512 embedding weights (the bias is not penal
 GOLD_WEIGHT = 3.0  # a post-level label counts as this many weak labels
 ADD_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
 VETO_GRID = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
-CRISIS_BETA = 2.0  # the crisis threshold maximises F2: a missed crisis costs more than a spare help line
+CRISIS_BETA = 2.0  # adoption of the crisis head compares F2: a missed crisis costs more than a spare help line
+CRISIS_GRID = tuple(round(x, 2) for x in np.arange(0.10, 0.96, 0.05))  # the crisis head's shared threshold
+# The crisis head may add a crisis line to at most this share of a language's health texts with no crisis
+# (the shared threshold reaches the most crisis texts within it; the same share as the weak tweets' budget).
+SPARE_LINE_BUDGET = 0.10
 FALSE_HELP_LINE_CEILING = 0.03  # the target: at most 3 % of non-health texts get a help line, per language
 FALSE_HELP_LINE_SLACK = 0.05  # where keywords alone exceed it, the crisis head may add at most 5 points
 WEAK_FOLDS = 5  # the weak crisis tweets of a language are scored out of fold (5 folds) to set its threshold
@@ -168,8 +172,8 @@ def _keyword_lines(keywords: Sequence[KeywordResult]) -> np.ndarray:
 
 def _crisis_probabilities(keywords: Sequence[KeywordResult], probabilities: np.ndarray) -> np.ndarray:
     p = probabilities[:, HEADS.index(CRISIS_HEAD)].copy()
-    # Where a negated or figurative crisis term ruled the topic out, the crisis head does not act.
-    p[np.array([gold.CRISIS_TOPIC in k.ruled_out for k in keywords], dtype=bool)] = -1.0
+    # Where the words ruled a crisis out (``KeywordResult.crisis_head_barred``), the crisis head does not act.
+    p[np.array([k.crisis_head_barred for k in keywords], dtype=bool)] = -1.0
     return p
 
 
@@ -194,12 +198,14 @@ def choose_policy(
     keywords: Sequence[KeywordResult], probabilities: np.ndarray, examples: Sequence[gold.GoldText],
     options: TagOptions, weak: WeakRows | None = None,
 ) -> dict[str, HeadPolicy]:
-    """Per head, the add / veto thresholds that maximise its F1 (crisis: F2 of the help line) on these rows.
+    """Per head, the add / veto thresholds that maximise its F1 on these rows; for crisis, the help line's reach.
 
-    The crisis threshold: one, the best F2 on these rows that keeps false help lines within
-    ``FALSE_HELP_LINE_CEILING`` in every language (within ``FALSE_HELP_LINE_SLACK`` of the keywords' own
-    rate where that is higher), overridden per language with weak crisis tweets (es, pt, id) by the
-    threshold those tweets give (``weak_thresholds``).
+    The crisis threshold: one, the one that gives the most crisis texts a help line on these rows while
+    keeping, per language, false help lines on non-health texts within ``FALSE_HELP_LINE_CEILING`` (within
+    ``FALSE_HELP_LINE_SLACK`` of the keywords' own rate where that is higher) and added lines on health
+    texts without a crisis within ``SPARE_LINE_BUDGET``; a language over either budget is skipped. It is
+    overridden per language with weak crisis tweets (es, pt, id) by the threshold those tweets give
+    (``weak_thresholds``).
 
     Vectorised mirror of ``core.decide`` (the reported predictions go through ``decide`` itself). A
     threshold is kept only where it beats keywords alone (None) on these rows: ties keep None.
@@ -230,19 +236,28 @@ def choose_policy(
         n, own_lines = int((non_health & (languages == lang)).sum()), false_lines(keyword_lines, lang)
         target = math.ceil(FALSE_HELP_LINE_CEILING * n)
         ceiling[lang] = target if own_lines <= target else own_lines + math.ceil(FALSE_HELP_LINE_SLACK * n)
-    # Per threshold, the head acts in the languages where it stays within the ceiling (and in the languages
-    # these rows have too few non-health texts to judge); the threshold with the best F2 wins. Every row
-    # counts here (the crisis texts of es, pt and id are what the English Reddit fold's inner rows hold); the
-    # languages with their own threshold then use it instead.
-    best_score, best_at, best_skip = -1.0, None, ()
-    for add_at in (None, *ADD_GRID):
-        fires = p_crisis >= add_at if add_at is not None else np.zeros(len(examples), dtype=bool)
-        skip = tuple(str(lang) for lang in checked if false_lines(keyword_lines | fires, lang) > ceiling[lang])
+    # Per threshold, the head acts in the languages where it stays within both budgets (and in the languages
+    # these rows have too few texts to judge): false help lines on non-health texts under the ceiling, and
+    # crisis lines it adds to health texts without a crisis under ``SPARE_LINE_BUDGET`` of them (a help line
+    # on a depression post costs less than a missed crisis, but not nothing). The threshold that reaches the
+    # most crisis texts wins (ties: the higher threshold). Every row counts here (the crisis texts of es, pt
+    # and id are what the English Reddit fold's inner rows hold); languages with their own threshold then use it.
+    spare_rows = ~crisis & ~non_health
+    spare_checked = {lang: int((spare_rows & (languages == lang)).sum()) for lang in sorted(set(languages))}
+    best_recall, best_at, best_skip = int((keyword_lines & crisis).sum()), None, ()
+    def over_budget(fires: np.ndarray, lang: str) -> bool:
+        if lang in ceiling and false_lines(keyword_lines | fires, lang) > ceiling[lang]:
+            return True
+        added = int((fires & ~keyword_lines & spare_rows & (languages == lang)).sum())
+        return spare_checked[lang] >= 10 and added > math.floor(SPARE_LINE_BUDGET * spare_checked[lang])
+
+    for add_at in CRISIS_GRID:
+        fires = p_crisis >= add_at
+        skip = tuple(str(lang) for lang in sorted(set(languages)) if over_budget(fires, lang))
         fires = fires & ~np.isin(languages, skip)
-        lines = keyword_lines | fires
-        score = _f(int((lines & crisis).sum()), int((lines & ~crisis).sum()), int((~lines & crisis).sum()), CRISIS_BETA)
-        if score > best_score + 1e-9:
-            best_score, best_at, best_skip = score, add_at, skip
+        recall = int(((keyword_lines | fires) & crisis).sum())
+        if recall > best_recall or (recall == best_recall and best_at is not None):
+            best_recall, best_at, best_skip = recall, add_at, skip
     # FLOOR_AT_SHARED (off: cross-validation lost one pt crisis text with it, no false line fewer): a language's
     # own tweets would only make the head stricter than the shared threshold, never looser; their
     # "suicidal" side is noisy, so going below what the gold rows support has no evidence behind it.

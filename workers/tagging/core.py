@@ -38,6 +38,7 @@ from workers.tagging.types import (
 
 MISINFORMATION = "misinformation_signal"
 CRISIS_TOPIC = "suicide_self_harm"
+MENTAL_HEALTH = "mental_health"  # the parent of the mental-health topics
 
 
 class TopicSignal(Protocol):
@@ -86,8 +87,23 @@ def _cue_in(words: list[str], cues: frozenset[str]) -> bool:
 _COMPARATIVE = frozenset({"que"})
 
 
-def _negation_in(words: list[str], cues: frozenset[str]) -> bool:
-    return any(_cue_in([w], cues) and not (i and words[i - 1] in _COMPARATIVE) for i, w in enumerate(words))
+# A cue right after "if" negates the condition, not what follows it: "se eu não sair logo vou me matar", "if I
+# don't get out I'll kill myself". Only when a word stands between the cue and the match ("if I don't kill
+# myself" is still negated).
+_CONDITIONAL = frozenset({"if", "se", "si", "kalau", "kalo", "jika", "klo", "quand", "cuando", "quando"})
+
+
+def _negation_in(words: list[str], cues: frozenset[str], before: list[str] | None = None) -> bool:
+    """Whether a cue among ``words`` (the window before a match) negates it; ``before``: the clause's words
+    before the window, read only for a conditional in front of a cue at the window's start."""
+    context = [*(before or []), *words]
+    offset = len(context) - len(words)
+    return any(
+        _cue_in([w], cues)
+        and not (i and words[i - 1] in _COMPARATIVE)
+        and not (i < len(words) - 1 and _CONDITIONAL & set(context[max(0, offset + i - 2) : offset + i]))
+        for i, w in enumerate(words)
+    )
 
 
 _AFTER_WINDOW = 12  # characters after a ja/ko match searched for a negation ("…したいわけじゃない")
@@ -138,7 +154,9 @@ def is_negated(
     first = _WORD.findall(text[start:end])[:1]
     if first and _cue_in(first, context.negation_before):
         return False
-    return _negation_in(_words_before(text, start, options.negation_window), context.negation_before)
+    window = _words_before(text, start, options.negation_window + 2)
+    cut = max(0, len(window) - options.negation_window)
+    return _negation_in(window[cut:], context.negation_before, window[:cut])
 
 
 def _keep(
@@ -353,6 +371,10 @@ class KeywordResult:
     # risa"): the words said no, so the heads may not add them back.
     ruled_out: frozenset[str] = frozenset()
     language: str = "und"  # the upload's decided language (a head's policy may skip some languages)
+    # The crisis head may not add a current risk: the words ruled a crisis term out, or ruled a mental-health
+    # topic out and left no topic standing ("I'm not depressed", "the Great Depression"): embeddings barely
+    # see "not" (measured: the shipped head gave "I'm not depressed" the crisis line at 0.96).
+    crisis_head_barred: bool = False
 
 
 def keyword_result(
@@ -366,7 +388,10 @@ def keyword_result(
     scores = {t: _topic_score(m, options) for t, m in found.items()}
     risk = keyword_risk(found, scores.get(CRISIS_TOPIC, 0.0), taxonomy, options)
     ruled_out = frozenset(t for t in dropped if scores.get(t, 0.0) < options.min_score)
-    return KeywordResult(found, scores, risk, ruled_out, fields.language)
+    kept_any = any(score >= options.min_score for score in scores.values())
+    mental = ruled_out & set(taxonomy.children(MENTAL_HEALTH))
+    barred = CRISIS_TOPIC in ruled_out or (bool(mental) and not kept_any)
+    return KeywordResult(found, scores, risk, ruled_out, fields.language, barred)
 
 
 def decide(
@@ -384,8 +409,7 @@ def decide(
     adjusted, added = apply_learned(keywords.scores, probabilities, policy, options, keywords.ruled_out,
                                     keywords.language)
     drivers = {t: t for t in added}
-    crisis_ruled_out = CRISIS_TOPIC in keywords.ruled_out
-    risk = risk_level(keywords.risk, adjusted, None if crisis_ruled_out else probabilities, policy, options,
+    risk = risk_level(keywords.risk, adjusted, None if keywords.crisis_head_barred else probabilities, policy, options,
                       keywords.language)
     if risk == "current" and adjusted.get(CRISIS_TOPIC, 0.0) < options.min_score:
         # The crisis head found a current risk that no term named: the topic goes with it.

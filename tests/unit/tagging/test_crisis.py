@@ -38,6 +38,22 @@ CURRENT = [
     ("ja", "消えてしまいたい"),
     ("ko", "정말 죽고 싶다"),
     ("ko", "이 정도면 충분히 산 것 같은데"),
+    ("en", "I took pills last month, that was my last attempt and now I want to die"),
+    ("en", "been feeling suicidial all week"),
+    ("en", "I tried to end my life in 2019"),
+    # a negation inside an "if" clause negates the condition, not the wish
+    ("es", "si no salgo pronto de aquí quiero morirme"),
+    ("pt", "se eu não sair logo daqui quero morrer"),
+]
+
+# Medium terms: the topic (a "mention" until the crisis head or a second term says current).
+INDIRECT = [
+    ("en", "I wish I could close my eyes and never wake up"),
+    ("en", "this is goodbye, thank you all"),
+    ("es", "no quiero estar mas aqui"),
+    ("pt", "queria dormir pra sempre"),
+    ("pt", "Se eu não sair logo vou me matar"),
+    ("fr", "je veux dormir pour toujours"),
 ]
 
 NOT_A_CRISIS_LINE = [
@@ -95,6 +111,17 @@ def test_ideation_plans_and_slang_are_a_current_risk_with_the_crisis_line(taxono
     got = run(taxonomy, language, text)
     assert got.risk == "current", (text, got)
     assert crisis_score(got) >= PSA_MIN
+
+
+@pytest.mark.parametrize(("language", "text"), INDIRECT)
+def test_indirect_ideation_names_the_topic(taxonomy, language, text):
+    assert "suicide_self_harm" in run(taxonomy, language, text).topic_ids(), text
+
+
+def test_a_negation_right_before_the_wish_still_negates_it_after_if(taxonomy):
+    for language, text in (("en", "if I don't kill myself today it is a miracle"), ("pt", "eu não vou me matar"),
+                           ("es", "si no quiero morir, no lo pienso")):
+        assert "suicide_self_harm" not in run(taxonomy, language, text).topic_ids(), text
 
 
 @pytest.mark.parametrize(("language", "text"), NOT_A_CRISIS_LINE)

@@ -127,6 +127,16 @@ def test_the_head_does_not_add_back_a_topic_the_words_ruled_out(taxonomy):
     assert "suicide_self_harm" not in got.topic_ids() and got.risk != "current"
 
 
+def test_the_crisis_head_does_not_act_where_the_words_ruled_every_topic_out(taxonomy):
+    # Measured with the shipped heads before this rule: "I'm not depressed" got the crisis line (0.96).
+    eager = FakeSignal({CRISIS_HEAD: 0.99}, {CRISIS_HEAD: HeadPolicy(add_at=0.5)})
+    for text in ("I'm not depressed", "The Great Depression wiped out the banks"):
+        got = result(taxonomy, text, eager)
+        assert got.risk == "none" and "suicide_self_harm" not in got.topic_ids(), text
+    # A topic that stands keeps the head acting: "not depressed, but I can't sleep" is not ruled out as a whole.
+    assert result(taxonomy, "I'm not depressed but my anxiety is through the roof", eager).risk == "current"
+
+
 def test_the_crisis_head_does_not_act_in_a_language_its_policy_skips(taxonomy):
     text = "See ya when I see ya. Done being a burden."
     signal = FakeSignal({CRISIS_HEAD: 0.9}, {CRISIS_HEAD: HeadPolicy(add_at=0.5, skip_languages=("ko",))})
