@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -259,12 +259,29 @@ def _term_entries(data: Mapping[str, Any]) -> dict[str, list[tuple[str, TermHit]
     tiers = data["tiers"]
     per_language: dict[str, list[tuple[str, TermHit]]] = defaultdict(list)
     for topic, spec in data["topics"].items():
-        for language, by_tier in (spec.get("terms") or {}).items():
-            for tier, terms in (by_tier or {}).items():
-                for term in terms or ():
-                    _require_text(term, topic)
-                    per_language[language].append((str(term), TermHit(topic, float(tiers[tier]), str(term))))
+        for language, tier, term in [*_listed_terms(spec), *_phrasing_terms(spec, topic)]:
+            _require_text(term, topic)
+            per_language[language].append((str(term), TermHit(topic, float(tiers[tier]), str(term))))
     return per_language
+
+
+def _listed_terms(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, object]]:
+    for language, by_tier in (spec.get("terms") or {}).items():
+        for tier, terms in (by_tier or {}).items():
+            for term in terms or ():
+                yield language, tier, term
+
+
+def _phrasing_terms(spec: Mapping[str, Any], topic: str) -> Iterator[tuple[str, str, object]]:
+    """A topic's ``phrasings``: every cue followed by every object is a term of the tier ("do i have" +
+    "ptsd"), the way people ask about a condition, written once instead of cue by condition."""
+    for language, groups in (spec.get("phrasings") or {}).items():
+        for group in groups or ():
+            for cue in group["cues"]:
+                for obj in group["objects"]:
+                    _require_text(cue, topic)
+                    _require_text(obj, topic)
+                    yield language, group["tier"], f"{cue} {obj}"
 
 
 def _hashtag_tables(

@@ -167,6 +167,18 @@ def test_unquoted_yaml_boolean_term_is_refused():
         build_taxonomy(data)
 
 
+def test_phrasings_make_every_cue_and_object_a_term():
+    group = {"tier": "strong", "cues": ["do i have", "i think i have"], "objects": ["adhd", "ptsd"]}
+    data = {"version": "t", "tiers": {"strong": 0.9}, "topics": {"sd": {"phrasings": {"en": [group]}}}}
+    small = build_taxonomy(data)
+    for text in ("do I have ADHD?", "i think i have ptsd", "Do I have PTSD"):
+        assert tag(TagInput(caption=text, language="en"), small, OPTIONS).topic_ids() == ("sd",), text
+    assert tag(TagInput(caption="I have ADHD", language="en"), small, OPTIONS).topic_ids() == ()
+    group["objects"] = ["adhd", True]  # YAML's unquoted yes
+    with pytest.raises(InfrastructureError):
+        build_taxonomy(data)
+
+
 def test_topic_sense_blocks_only_its_own_topic():
     data = {
         "version": "t",
