@@ -15,6 +15,8 @@ ran).
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import signal
 import statistics
 import subprocess
@@ -42,6 +44,7 @@ from reliability.scenarios import (
 from reliability.trace import write_trace
 from workers.broker import EmbeddedBroker, free_port
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 Run = Callable[[ScenarioEnv, EmbeddedBroker, ScenarioOptions], FaultResult]
 
@@ -54,17 +57,18 @@ class Scenario:
     run: Run
     pause_s: float | None = None
     stream_s: float | None = None  # keep the stream going this long: the fault must land mid-stream
+    group_changes: int = 1  # rebalances the fault causes: each may replay up to one commit interval per hop
 
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("kill9-one-of-two", lambda env, broker, o: kill9_one_of_two(env, o)),
-    Scenario("zombie-sigstop", lambda env, broker, o: zombie_fenced(env, o), pause_s=6.0),
+    Scenario("zombie-sigstop", lambda env, broker, o: zombie_fenced(env, o), pause_s=6.0, group_changes=2),
     # a joining worker needs ~10 s to start and two restarts ~25 s: their streams last 20 and 30 s
     Scenario("join-mid-stream", lambda env, broker, o: join_mid_stream(env, o), stream_s=20.0),
     Scenario("scale-in", lambda env, broker, o: scale_in(env, o)),
-    Scenario("rolling-restart", lambda env, broker, o: rolling_restart(env, o), stream_s=30.0),
-    Scenario("broker-unreachable-5s", broker_unreachable, pause_s=5.0),
-    Scenario("broker-unreachable-30s", broker_unreachable, pause_s=30.0),
+    Scenario("rolling-restart", lambda env, broker, o: rolling_restart(env, o), stream_s=30.0, group_changes=4),
+    Scenario("broker-unreachable-5s", broker_unreachable, pause_s=5.0, group_changes=0),
+    Scenario("broker-unreachable-30s", broker_unreachable, pause_s=30.0, group_changes=0),
 )
 
 
@@ -120,19 +124,30 @@ def _seconds(run: dict[str, Any]) -> float | None:
     return float(value) if value is not None else None
 
 
-def summarize(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per scenario: runs, failures, lost, duplicates and failover/recovery seconds."""
+def replay_bound(scenario: str, rate_per_s: float) -> int:
+    """Duplicates a run may replay: per rebalance, one commit interval of the stream at every hop (offsets
+    finished since the last commit of the partitions that changed hands are read again)."""
+    changes = next((s.group_changes for s in SCENARIOS if s.name == scenario), 1)
+    commit_s = Settings().delivery.commit_interval_s
+    return math.ceil(changes * len(LIGHT_STAGES) * rate_per_s * commit_s)
+
+
+def summarize(runs: list[dict[str, Any]], rate_per_s: float = 40.0) -> list[dict[str, Any]]:
+    """Per scenario: runs, failures, lost, duplicates (and runs over the replay bound), failover seconds."""
     rows = []
     for name in dict.fromkeys(r["scenario"] for r in runs):
         mine = [r for r in runs if r["scenario"] == name]
         counted = [r["delivery"] for r in mine if "delivery" in r]
         seconds = [s for s in (_seconds(r) for r in mine) if s is not None]
+        bound = replay_bound(name, rate_per_s)
         rows.append({
             "scenario": name, "runs": len(mine), "errors": sum(1 for r in mine if "error" in r),
             "runs_with_loss": sum(1 for d in counted if d["lost"]), "lost": sum(d["lost"] for d in counted),
             "events_in": sum(d["events_in"] for d in counted),
             "duplicates_before_dedupe": sum(d["duplicates_before_dedupe"] for d in counted),
             "max_duplicates": max((d["duplicates_before_dedupe"] for d in counted), default=0),
+            "replay_bound": bound,
+            "runs_over_bound": sum(1 for d in counted if d["duplicates_before_dedupe"] > bound),
             "duplicates_after_dedupe": sum(d["duplicates_after_dedupe"] for d in counted),
             "conflicting": sum(d["conflicting"] for d in counted),
             "seconds_median": round(statistics.median(seconds), 2) if seconds else None,
@@ -142,13 +157,14 @@ def summarize(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 HEADER = ["scenario", "runs", "errors", "events in", "lost", "runs with loss", "dup before dedupe (max/run)",
-          "dup after dedupe", "conflicting", "failover / recovery s median", "max"]
+          "replay bound / runs over", "dup after dedupe", "conflicting", "failover / recovery s median", "max"]
 
 
 def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     """The campaign table."""
     cells = [[r["scenario"], r["runs"], r["errors"], r["events_in"], r["lost"], r["runs_with_loss"],
-              f"{r['duplicates_before_dedupe']} ({r['max_duplicates']})", r["duplicates_after_dedupe"],
+              f"{r['duplicates_before_dedupe']} ({r['max_duplicates']})",
+              f"{r.get('replay_bound', '—')} / {r.get('runs_over_bound', '—')}", r["duplicates_after_dedupe"],
               r["conflicting"], r["seconds_median"], r["seconds_max"]] for r in rows]
     total = sum(r["runs"] for r in rows)
     lost = sum(r["lost"] for r in rows)
@@ -156,7 +172,8 @@ def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
             f"{meta['rate_per_s']}/s per run (join and rolling restart: 20 and 30 s of stream, so the fault lands "
             f"mid-stream), each run on a fresh embedded broker, CPU hog beside: "
             f"{'yes' if meta['hog'] else 'no'}. Failover = fault → the slowest partition's first output "
-            f"after it; recovery = fault over → the stream flowing again.\n\n{table(HEADER, cells)}\n")
+            f"after it; recovery = fault over → the stream flowing again. Replay bound = rebalances × hops × "
+            f"rate × commit interval (duplicates with the same ids a run may replay).\n\n{table(HEADER, cells)}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,7 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--stem", default="reliability_chaos", help="results file stem")
     parser.add_argument("--keep-dir", type=Path, help="keep each run's broker and worker logs under this directory")
+    parser.add_argument("--render", type=Path, help="only rewrite the results of a saved campaign JSON (its runs)")
     args = parser.parse_args(argv)
+    if args.render is not None:
+        return render(args.render, args.stem)
     # SIGTERM unwinds like Ctrl-C: each run's workers, broker and CPU hog are stopped, not orphaned.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     chosen = [s for s in SCENARIOS if not args.only or s.name in args.only.split(",")]
@@ -191,9 +211,18 @@ def main(argv: list[str] | None = None) -> int:
             run = runs[-1]
             print(f"[{index + 1}/{args.repeat}] {scenario.name}: "
                   f"{run.get('delivery', run.get('error'))} s={_seconds(run)}", flush=True)
-            rows = summarize(runs)
+            rows = summarize(runs, args.rate)
             write_result(args.stem, {**meta, "summary": rows, "runs": runs}, markdown(rows, meta))
     return 0 if all(r["ok"] for r in runs) else 1
+
+
+def render(path: Path, stem: str) -> int:
+    """Summarise a saved campaign's runs again (the same command, newer report columns)."""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    meta = {k: saved[k] for k in ("command", "repeat", "events", "rate_per_s", "hog")}
+    rows = summarize(saved["runs"], meta["rate_per_s"])
+    write_result(stem, {**meta, "summary": rows, "runs": saved["runs"]}, markdown(rows, meta))
+    return 0 if all(r["ok"] for r in saved["runs"]) else 1
 
 
 if __name__ == "__main__":
