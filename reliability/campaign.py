@@ -42,6 +42,7 @@ from reliability.scenarios import (
     zombie_fenced,
 )
 from reliability.trace import write_trace
+from workers.audit import audit, read_pipeline
 from workers.broker import EmbeddedBroker, free_port
 from workers.runtime import Runtime
 from workers.settings import Settings
@@ -78,10 +79,11 @@ def cpu_hog() -> subprocess.Popen[bytes]:
 
 
 def run_once(scenario: Scenario, options: ScenarioOptions, work_dir: Path, hog: bool,
-             trace: bool = False) -> dict[str, Any]:
+             trace: bool = False, stages: tuple[str, ...] = LIGHT_STAGES) -> dict[str, Any]:
     """One run on its own fresh broker; an exception is recorded as the run's error, not raised. With
     ``trace``, a run that lost an input writes every record's coordinates and the lost inputs' trails to
-    ``work_dir/trace.json`` before its broker (which keeps data in memory) stops."""
+    ``work_dir/trace.json`` before its broker (which keeps data in memory) stops. With the transcribe stage
+    in ``stages`` (``--full-pipeline``: inputs on uploads.new), the completeness audit runs at the end."""
     options = replace(options, pause_s=scenario.pause_s) if scenario.pause_s is not None else options
     if scenario.stream_s is not None:
         options = replace(options, events=max(options.events, int(scenario.stream_s * options.rate_per_s)))
@@ -90,13 +92,14 @@ def run_once(scenario: Scenario, options: ScenarioOptions, work_dir: Path, hog: 
     try:
         with (
             EmbeddedBroker(port=free_port(), log_path=work_dir / "broker.log") as broker,
-            ScenarioEnv(broker.bootstrap_servers, work_dir, stages=LIGHT_STAGES) as env,
+            ScenarioEnv(broker.bootstrap_servers, work_dir, stages=stages) as env,
         ):
             env.create_topics()
             result = scenario.run(env, broker, options)
             traced = _trace_losses(env, result, work_dir) if trace and result.delivery.lost else {}
+            audited = _audit(env) if "transcribe" in stages else {}
         return {"scenario": scenario.name, "ok": result.delivery.exactly_once_after_dedupe, **result.to_dict(),
-                **traced}
+                **traced, **audited}
     except Exception as exc:  # one broken run must not end the campaign; it is reported as failed
         return {"scenario": scenario.name, "ok": False, "error": f"{type(exc).__name__}: {exc}"[:500],
                 "traceback": traceback.format_exc()[-2000:], "wall_s": time.monotonic() - started}
@@ -104,6 +107,17 @@ def run_once(scenario: Scenario, options: ScenarioOptions, work_dir: Path, hog: 
         if hogging is not None:
             hogging.terminate()
             hogging.wait()
+
+
+def _audit(env: ScenarioEnv) -> dict[str, Any]:
+    """``python -m workers audit --grace 0`` on the run's topics: uploads with neither an enrichment nor a
+    dead letter (the operator's view of the same question the delivery count answers)."""
+    try:
+        uploads, answers = read_pipeline(env.settings, idle_s=2.0)
+        report = audit(uploads, answers, now_ms=int(time.time() * 1000), grace_s=0.0)
+        return {"audit": {"uploads": report.uploads, "unanswered": len(report.unanswered)}}
+    except Exception as exc:  # reported beside the run's counts, never in their place
+        return {"audit_error": f"{type(exc).__name__}: {exc}"[:500]}
 
 
 def _trace_losses(env: ScenarioEnv, result: FaultResult, work_dir: Path) -> dict[str, Any]:
@@ -124,28 +138,31 @@ def _seconds(run: dict[str, Any]) -> float | None:
     return float(value) if value is not None else None
 
 
-def replay_bound(scenario: str, rate_per_s: float) -> int:
+def replay_bound(scenario: str, rate_per_s: float, hops: int = len(LIGHT_STAGES)) -> int:
     """Duplicates a run may replay: per rebalance, one commit interval of the stream at every hop (offsets
     finished since the last commit of the partitions that changed hands are read again)."""
     changes = next((s.group_changes for s in SCENARIOS if s.name == scenario), 1)
     commit_s = Settings().delivery.commit_interval_s
-    return math.ceil(changes * len(LIGHT_STAGES) * rate_per_s * commit_s)
+    return math.ceil(changes * hops * rate_per_s * commit_s)
 
 
-def summarize(runs: list[dict[str, Any]], rate_per_s: float = 40.0) -> list[dict[str, Any]]:
+def summarize(runs: list[dict[str, Any]], rate_per_s: float = 40.0,
+              hops: int = len(LIGHT_STAGES)) -> list[dict[str, Any]]:
     """Per scenario: runs, failures, lost, duplicates (and runs over the replay bound), failover seconds."""
     rows = []
     for name in dict.fromkeys(r["scenario"] for r in runs):
         mine = [r for r in runs if r["scenario"] == name]
         counted = [r["delivery"] for r in mine if "delivery" in r]
         seconds = [s for s in (_seconds(r) for r in mine) if s is not None]
-        bound = replay_bound(name, rate_per_s)
+        bound = replay_bound(name, rate_per_s, hops)
         rows.append({
             "scenario": name, "runs": len(mine), "errors": sum(1 for r in mine if "error" in r),
             "runs_with_loss": sum(1 for d in counted if d["lost"]), "lost": sum(d["lost"] for d in counted),
             "events_in": sum(d["events_in"] for d in counted),
             "duplicates_before_dedupe": sum(d["duplicates_before_dedupe"] for d in counted),
             "max_duplicates": max((d["duplicates_before_dedupe"] for d in counted), default=0),
+            "audit_unanswered": (sum(r["audit"]["unanswered"] for r in mine if "audit" in r)
+                                 if any("audit" in r for r in mine) else None),
             "replay_bound": bound,
             "runs_over_bound": sum(1 for d in counted if d["duplicates_before_dedupe"] > bound),
             "duplicates_after_dedupe": sum(d["duplicates_after_dedupe"] for d in counted),
@@ -156,14 +173,15 @@ def summarize(runs: list[dict[str, Any]], rate_per_s: float = 40.0) -> list[dict
     return rows
 
 
-HEADER = ["scenario", "runs", "errors", "events in", "lost", "runs with loss", "dup before dedupe (max/run)",
-          "replay bound / runs over", "dup after dedupe", "conflicting", "failover / recovery s median", "max"]
+HEADER = ["scenario", "runs", "errors", "events in", "lost", "runs with loss", "audit: unanswered",
+          "dup before dedupe (max/run)", "replay bound / runs over", "dup after dedupe", "conflicting",
+          "failover / recovery s median", "max"]
 
 
 def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     """The campaign table."""
     cells = [[r["scenario"], r["runs"], r["errors"], r["events_in"], r["lost"], r["runs_with_loss"],
-              f"{r['duplicates_before_dedupe']} ({r['max_duplicates']})",
+              r.get("audit_unanswered"), f"{r['duplicates_before_dedupe']} ({r['max_duplicates']})",
               f"{r.get('replay_bound', '—')} / {r.get('runs_over_bound', '—')}", r["duplicates_after_dedupe"],
               r["conflicting"], r["seconds_median"], r["seconds_max"]] for r in rows]
     total = sum(r["runs"] for r in rows)
@@ -187,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--stem", default="reliability_chaos", help="results file stem")
     parser.add_argument("--keep-dir", type=Path, help="keep each run's broker and worker logs under this directory")
+    parser.add_argument("--full-pipeline", action="store_true",
+                        help="workers run the transcribe stage too (text-only uploads on uploads.new); "
+                             "the completeness audit runs after every run")
     parser.add_argument("--render", type=Path, help="only rewrite the results of a saved campaign JSON (its runs)")
     args = parser.parse_args(argv)
     if args.render is not None:
@@ -197,21 +218,23 @@ def main(argv: list[str] | None = None) -> int:
     options = ScenarioOptions(events=args.events, rate_per_s=args.rate, timeout_s=args.timeout)
     meta = {"command": "python -m reliability.campaign " + " ".join(argv if argv is not None else sys.argv[1:]),
             "repeat": args.repeat, "events": args.events, "rate_per_s": args.rate, "hog": args.hog}
+    stages = ("transcribe", *LIGHT_STAGES) if args.full_pipeline else LIGHT_STAGES
+    meta["hops"] = len(stages)
     runs: list[dict[str, Any]] = []
     for index in range(args.repeat):  # interleaved: a slow hour of the machine hits every scenario alike
         for scenario in chosen:
             if args.keep_dir is not None:
                 kept = args.keep_dir / f"{index + 1:03d}-{scenario.name}"
                 kept.mkdir(parents=True, exist_ok=True)
-                runs.append(run_once(scenario, options, kept, args.hog, trace=True))
+                runs.append(run_once(scenario, options, kept, args.hog, trace=True, stages=stages))
                 runs[-1]["logs"] = str(kept)
             else:
                 with tempfile.TemporaryDirectory(prefix=f"chaos-{scenario.name}-") as tmp:
-                    runs.append(run_once(scenario, options, Path(tmp), args.hog))
+                    runs.append(run_once(scenario, options, Path(tmp), args.hog, stages=stages))
             run = runs[-1]
             print(f"[{index + 1}/{args.repeat}] {scenario.name}: "
                   f"{run.get('delivery', run.get('error'))} s={_seconds(run)}", flush=True)
-            rows = summarize(runs, args.rate)
+            rows = summarize(runs, args.rate, len(stages))
             write_result(args.stem, {**meta, "summary": rows, "runs": runs}, markdown(rows, meta))
     return 0 if all(r["ok"] for r in runs) else 1
 
@@ -219,8 +242,8 @@ def main(argv: list[str] | None = None) -> int:
 def render(path: Path, stem: str) -> int:
     """Summarise a saved campaign's runs again (the same command, newer report columns)."""
     saved = json.loads(path.read_text(encoding="utf-8"))
-    meta = {k: saved[k] for k in ("command", "repeat", "events", "rate_per_s", "hog")}
-    rows = summarize(saved["runs"], meta["rate_per_s"])
+    meta = {k: saved[k] for k in ("command", "repeat", "events", "rate_per_s", "hog") if k in saved}
+    rows = summarize(saved["runs"], meta["rate_per_s"], saved.get("hops", len(LIGHT_STAGES)))
     write_result(stem, {**meta, "summary": rows, "runs": saved["runs"]}, markdown(rows, meta))
     return 0 if all(r["ok"] for r in saved["runs"]) else 1
 
