@@ -133,6 +133,8 @@ def test_the_crisis_head_does_not_act_where_the_words_ruled_every_topic_out(taxo
     for text in ("I'm not depressed", "The Great Depression wiped out the banks"):
         got = result(taxonomy, text, eager)
         assert got.risk == "none" and "suicide_self_harm" not in got.topic_ids(), text
+    for text in ("죽겠다 진짜 어쩌지", "힘들어 죽겠어"):  # the Korean intensifier, not a wish to die
+        assert result(taxonomy, text, eager, language="ko").risk == "none", text
     # A topic that stands keeps the head acting: "not depressed, but I can't sleep" is not ruled out as a whole.
     assert result(taxonomy, "I'm not depressed but my anxiety is through the roof", eager).risk == "current"
 
