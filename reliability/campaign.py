@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 def render(path: Path, stem: str) -> int:
     """Summarise a saved campaign's runs again (the same command, newer report columns)."""
     saved = json.loads(path.read_text(encoding="utf-8"))
-    meta = {k: saved[k] for k in ("command", "repeat", "events", "rate_per_s", "hog") if k in saved}
+    meta = {k: v for k, v in saved.items() if k not in ("summary", "runs", "machine")}
     rows = summarize(saved["runs"], meta["rate_per_s"], saved.get("hops", len(LIGHT_STAGES)))
     write_result(stem, {**meta, "summary": rows, "runs": saved["runs"]}, markdown(rows, meta))
     return 0 if all(r["ok"] for r in saved["runs"]) else 1
