@@ -130,8 +130,14 @@ def test_hyperbole_and_insults_get_no_crisis_line(taxonomy, language, text):
     assert got.risk != "current" and crisis_score(got) < PSA_MIN, (text, got)
 
 
-def test_abuse_aimed_at_others_is_bullying(taxonomy):
-    assert "bullying" in run(taxonomy, "en", "go kill yourself, nobody wants you here").topic_ids()
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "go kill yourself, nobody wants you here"),
+    ("ko", "너 같은 건 나가 죽어"),
+    ("es", "en el colegio me acosaban todos los días"),
+])
+def test_abuse_aimed_at_others_is_bullying(taxonomy, language, text):
+    got = run(taxonomy, language, text)
+    assert "bullying" in got.topic_ids() and got.risk != "current", (text, got)
 
 
 @pytest.mark.parametrize(("language", "text"), MENTION)
