@@ -58,9 +58,10 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         # rebalanced, silently: either way the next owner re-reads from the older committed offset.
         unassigned = [tp for tp in offsets if tp not in self.assignment()]
         done = bool(await super()._commit(offsets))
-        if unassigned or not done:
-            log.info("commit: %d of %d partitions not committed (%s)", len(unassigned) if done else len(offsets),
-                     len(offsets), "no longer assigned" if done else "the group already rebalanced")
+        if not done:
+            log.info("commit of %d partitions refused: the group already rebalanced", len(offsets))
+        elif unassigned:
+            log.info("commit: %d of %d partitions no longer assigned, not committed", len(unassigned), len(offsets))
         return done
 
 

@@ -245,6 +245,7 @@ def choose_policy(
     spare_rows = ~crisis & ~non_health
     spare_checked = {lang: int((spare_rows & (languages == lang)).sum()) for lang in sorted(set(languages))}
     best_recall, best_at, best_skip = int((keyword_lines & crisis).sum()), None, ()
+
     def over_budget(fires: np.ndarray, lang: str) -> bool:
         if lang in ceiling and false_lines(keyword_lines | fires, lang) > ceiling[lang]:
             return True

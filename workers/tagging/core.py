@@ -388,9 +388,10 @@ def keyword_result(
     scores = {t: _topic_score(m, options) for t, m in found.items()}
     risk = keyword_risk(found, scores.get(CRISIS_TOPIC, 0.0), taxonomy, options)
     ruled_out = frozenset(t for t in dropped if scores.get(t, 0.0) < options.min_score)
-    kept_any = any(score >= options.min_score for score in scores.values())
-    mental = ruled_out & set(taxonomy.children(MENTAL_HEALTH))
-    barred = CRISIS_TOPIC in ruled_out or (bool(mental) and not kept_any)
+    # Only when the words ruled something out (rare) is the taxonomy asked which topics are mental health.
+    barred = CRISIS_TOPIC in ruled_out or (
+        bool(ruled_out) and not any(score >= options.min_score for score in scores.values())
+        and not ruled_out.isdisjoint(taxonomy.children(MENTAL_HEALTH)))
     return KeywordResult(found, scores, risk, ruled_out, fields.language, barred)
 
 
