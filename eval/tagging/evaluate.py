@@ -38,7 +38,7 @@ from eval.tagging.report import write_markdown
 from eval.tagging.scores import NONE, confusion, macro_f1, multi_label, single_label
 from workers.errors import InfrastructureError
 from workers.tagging.claims import ClaimMatcher, load_matcher
-from workers.tagging.core import TopicSignal, keyword_result, tag
+from workers.tagging.core import TopicSignal, keyword_result, speaks_of_a_person, tag
 from workers.tagging.taxonomy import Taxonomy, load_taxonomy
 from workers.tagging.types import TagInput, TagOptions, TagResult
 
@@ -195,6 +195,19 @@ def evaluate_learned(
     }
 
 
+def one_medium_term_share(examples: Sequence[gold.GoldText], taxonomy: Taxonomy, options: TagOptions) -> dict:
+    """Per language, the weak tweets whose only crisis evidence is one medium first-person term (a keyword
+    score of at least ``min_score``, under ``current_min_score``), split by their source label: the data
+    behind the taxonomy's ``current_on_one_medium`` languages."""
+    counts: dict[str, Counter[bool]] = {}
+    for example in examples:
+        keywords = keyword_result(TagInput(transcript=example.text, language=example.language), taxonomy, options)
+        score = keywords.scores.get(gold.CRISIS_TOPIC, 0.0)
+        if speaks_of_a_person(keywords.found, taxonomy) and options.min_score <= score < options.current_min_score:
+            counts.setdefault(example.language, Counter())[example.crisis] += 1
+    return {lang: {"suicidal": c[True], "not_suicidal": c[False]} for lang, c in sorted(counts.items())}
+
+
 def load_signal(options: TagOptions) -> tuple[TopicSignal | None, str]:
     """The shipped learned signal when the options want it and its package is installed, and a note."""
     if not options.use_learned_signal:
@@ -245,6 +258,7 @@ def run(root: Path, options: TagOptions, out_dir: Path, heads_out: Path | None =
         "keywords": evaluate_reddit(heldout, taxonomy, options),
         "adopted": evaluate_reddit(heldout, taxonomy, options, signal),
     }
+    report["weak_one_medium_term"] = one_medium_term_share(gold.weak_crisis_examples(root), taxonomy, options)
     report["tricky"] = evaluate_tricky(eval_data.tricky_cases(), taxonomy, options, signal, claims)
     return report
 

@@ -77,6 +77,18 @@ def _weak_table(weak: dict[str, dict]) -> list[str]:
     return lines + [""]
 
 
+def _one_medium_table(shares: dict[str, dict]) -> list[str]:
+    if not shares:
+        return []
+    lines = ["Keyword risk on the weak tweets: tweets whose only crisis evidence is one medium first-person term "
+             "(the taxonomy's `current_on_one_medium` lists the languages where at least 85 % of them are "
+             "'suicidal'):", "", "| language | 'suicidal' | 'not_suicidal' | share 'suicidal' |", "|---|---|---|---|"]
+    for language, v in shares.items():
+        n = v["suicidal"] + v["not_suicidal"]
+        lines.append(f"| {language} | {v['suicidal']} | {v['not_suicidal']} | {v['suicidal'] / n:.0%} |")
+    return lines + [""]
+
+
 def _reliability(table: dict[str, dict]) -> list[str]:
     lines = ["| head | positives | Brier | bins: range n mean-p → observed |", "|---|---|---|---|"]
     for head, v in table.items():
@@ -135,6 +147,7 @@ def write_markdown(report: dict) -> str:
               "thresholds were set on these tweets' out-of-fold scores, so this table is no longer a held-out "
               "check of the thresholds)", ""]
     lines += _weak_table(report["crisis_weak"])
+    lines += _one_medium_table(report.get("weak_one_medium_term", {}))
     lines += ["## Reliability of the cross-validated calibrated head probabilities (gold_dev)", ""]
     lines += _reliability(report["reliability_crossvalidated"])
     adopted_heads = report.get("adopted_heads", {})

@@ -285,22 +285,30 @@ def apply_learned(
     return adjusted, frozenset(added)
 
 
+def speaks_of_a_person(found: Mapping[str, list[tuple[TermHit, TopicEvidence]]], taxonomy: Taxonomy) -> bool:
+    """Whether a matched crisis term speaks of a person: not a mention term ("suicide prevention"), not a hashtag."""
+    return any(
+        e.source != "hashtags" and (CRISIS_TOPIC, hit.term) not in taxonomy.mention_terms
+        for hit, e in found.get(CRISIS_TOPIC, ())
+    )
+
+
 def keyword_risk(
-    found: Mapping[str, list[tuple[TermHit, TopicEvidence]]], score: float, taxonomy: Taxonomy, options: TagOptions
+    found: Mapping[str, list[tuple[TermHit, TopicEvidence]]], score: float, taxonomy: Taxonomy, options: TagOptions,
+    language: str = "und",
 ) -> str:
     """The risk level the crisis terms alone give (see ``types.RISK_LEVELS``).
 
     "current" needs a suicide_self_harm score of ``current_min_score`` (a strong term or two medium
-    ones) and a matched term that speaks of a person (not a mention term such as "suicide prevention",
-    not a hashtag); a weaker or mention-only match is "mention".
+    ones; one medium term in the languages of ``taxonomy.current_on_one_medium``) and a matched term that
+    speaks of a person (not a mention term such as "suicide prevention", not a hashtag); a weaker or
+    mention-only match is "mention".
     """
     if score < options.min_score:
         return "none"
-    personal = any(
-        e.source != "hashtags" and (CRISIS_TOPIC, hit.term) not in taxonomy.mention_terms
-        for hit, e in found.get(CRISIS_TOPIC, ())
-    )
-    return "current" if personal and score >= options.current_min_score else "mention"
+    personal = speaks_of_a_person(found, taxonomy)
+    current_at = options.min_score if language in taxonomy.current_on_one_medium else options.current_min_score
+    return "current" if personal and score >= current_at else "mention"
 
 
 def risk_level(keyword: str, scores: Mapping[str, float], probabilities: Mapping[str, float] | None,
@@ -386,7 +394,7 @@ def keyword_result(
     if claims is not None:
         add_claim_matches(found, fields, taxonomy, options, claims)
     scores = {t: _topic_score(m, options) for t, m in found.items()}
-    risk = keyword_risk(found, scores.get(CRISIS_TOPIC, 0.0), taxonomy, options)
+    risk = keyword_risk(found, scores.get(CRISIS_TOPIC, 0.0), taxonomy, options, fields.language)
     ruled_out = frozenset(t for t in dropped if scores.get(t, 0.0) < options.min_score)
     # Only when the words ruled something out (rare) is the taxonomy asked which topics are mental health.
     barred = CRISIS_TOPIC in ruled_out or (

@@ -92,6 +92,8 @@ class Taxonomy:
     hashtag_blockers: tuple[str, ...]
     debunk_cues: frozenset[str]
     mention_terms: frozenset[tuple[str, str]] = frozenset()  # (topic, term): names the subject, no risk
+    # Languages where one medium first-person crisis term is a current risk on its own (see taxonomy.yaml).
+    current_on_one_medium: frozenset[str] = frozenset()
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -348,6 +350,9 @@ def build_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
                 for topic, spec in data["topics"].items()
                 for terms in (spec.get("mention_terms") or {}).values()
                 for term in terms
+            ),
+            current_on_one_medium=frozenset(
+                str(lang) for spec in data["topics"].values() for lang in spec.get("current_on_one_medium") or ()
             ),
         )
     except (KeyError, TypeError, AttributeError, re.error) as exc:

@@ -58,6 +58,7 @@ INDIRECT = [
 
 NOT_A_CRISIS_LINE = [
     ("en", "this exam is killing me"),
+    ("en", "kill me now lol, monday again"),
     ("en", "I'm dying of laughter at this video"),
     ("en", "go die, nobody likes you"),
     ("en", "kill yourself loser"),
@@ -144,6 +145,14 @@ def test_abuse_aimed_at_others_is_bullying(taxonomy, language, text):
 def test_news_and_prevention_are_a_mention(taxonomy, language, text):
     got = run(taxonomy, language, text)
     assert "suicide_self_harm" in got.topic_ids() and got.risk == "mention"
+
+
+def test_one_medium_first_person_term_is_current_only_where_the_taxonomy_says(taxonomy):
+    # Spanish is in current_on_one_medium (its weak tweets with such a term are 92 % "suicidal"); Portuguese
+    # is not (77 %): there "vou me matar" alone is a mention the crisis head may raise.
+    assert taxonomy.current_on_one_medium == frozenset({"es"})
+    assert run(taxonomy, "es", "si nadie me habla voy a proceder a matarme").risk == "current"
+    assert run(taxonomy, "pt", "acabei de passar vergonha, vou me matar").risk == "mention"
 
 
 def test_negated_ideation_is_no_risk(taxonomy):
