@@ -16,6 +16,7 @@ CURRENT = [
     ("en", "been having suicde thoughts again"),
     ("en", "I want to unalive myself"),
     ("en", "honestly I hope I don't wake up tomorrow"),
+    ("en", "some nights I wish I could close my eyes and never wake up"),
     ("en", "done with life, I'm just so tired of it"),
     ("en", "I tried to kill myself last year and I want to end it again"),
     ("en", "by the time you read this I will be gone"),
@@ -46,9 +47,9 @@ CURRENT = [
     ("pt", "se eu não sair logo daqui quero morrer"),
 ]
 
-# Medium terms: the topic (a "mention" until the crisis head or a second term says current).
+# Medium terms: the topic (a "mention" until the crisis head or a second term says current; current at once in
+# the taxonomy's current_on_one_medium languages).
 INDIRECT = [
-    ("en", "I wish I could close my eyes and never wake up"),
     ("en", "this is goodbye, thank you all"),
     ("es", "no quiero estar mas aqui"),
     ("pt", "queria dormir pra sempre"),
