@@ -53,6 +53,26 @@ GOLDEN = [
 ]
 
 
+# "The disease" once named: English has it as a term, so every product language needs its own (SIB-200 parity).
+THE_DISEASE = [
+    ("en", "Prior to the arrival of troops, Haiti had not encountered problems related to the disease."),
+    ("id", "Haiti tak menemui kendala terkait penyakit itu sejak era 1800-an."),
+    ("es", "Haití no había enfrentado problemas asociados a la enfermedad desde el siglo XIX."),
+    ("pt", "Antes das tropas chegarem, o Haiti não tinha problemas relacionados à doença desde 1800."),
+    ("fr", "Haïti n'avait pas rencontré de problèmes liés à la maladie depuis les années 1800."),
+    ("ja", "ハイチはこの病気に関係する問題に遭遇したことはありませんでした。"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), THE_DISEASE)
+def test_a_named_disease_is_infectious_disease_in_every_language(taxonomy, language, text):
+    assert "infectious_disease" in topics_of(taxonomy, text, language)
+
+
+def test_a_disease_named_as_not_infectious_is_not(taxonomy):
+    assert "infectious_disease" not in topics_of(taxonomy, "Mi abuela vive con la enfermedad de Alzheimer", "es")
+
+
 @pytest.mark.parametrize(("language", "text", "expected"), GOLDEN)
 def test_golden_cases_per_language(taxonomy, language, text, expected):
     assert expected <= topics_of(taxonomy, text, language)
