@@ -159,7 +159,7 @@ def is_negated(
     return _negation_in(window[cut:], context.negation_before, window[:cut])
 
 
-def _keep(
+def _drop_reason(
     text: str,
     span: tuple[int, int],
     hit: TermHit,
@@ -168,22 +168,28 @@ def _keep(
     context: LanguageContext,
     taxonomy: Taxonomy,
     options: TagOptions,
-) -> bool:
+) -> str | None:
+    """Why the match at ``span`` is dropped: "sense", "debunk", "negated", or None (kept)."""
     start, end = span
     if any(b_start < end and start < b_end for b_start, b_end in blocked[None] + blocked.get(hit.topic, [])):
-        return False
+        return "sense"
     debunk_words = _words_before(text, start, options.debunk_window)
     if hit.topic == MISINFORMATION and _cue_in(debunk_words, taxonomy.debunk_cues):
-        return False
-    return not is_negated(text, span, substring, context, options)
+        return "debunk"
+    return "negated" if is_negated(text, span, substring, context, options) else None
 
 
 def match_text(
     source: str, text: str, languages: tuple[str, ...], taxonomy: Taxonomy, options: TagOptions,
-    dropped: set[str] | None = None,
+    dropped: dict[str, bool] | None = None,
 ) -> Iterator[tuple[TermHit, TopicEvidence]]:
-    """Every kept term match in one normalized text field; the topics of negated or non-health-sense
-    matches are added to ``dropped`` (the learned heads may not add those topics back)."""
+    """Every kept term match in one normalized text field.
+
+    The topics of dropped matches go into ``dropped`` (the learned heads may not add those topics back),
+    True where the words ruled the topic out outright: a non-health sense, a debunk, or the negation of a
+    term that alone would tag it. A negated weak term ("I don't wanna die but I know I have to") is False:
+    it says too little to silence the crisis head.
+    """
     # Built at the first term match: most texts have none and never need the cues or the senses.
     context: LanguageContext | None = None
     blocked: dict[str | None, list[tuple[int, int]]] = {}
@@ -195,10 +201,13 @@ def match_text(
                     context = LanguageContext.for_languages(languages, taxonomy)
                     blocked = context.blocked_spans(text)
                 for hit in topic_matcher.hits[match.lastgroup or ""]:
-                    if _keep(text, match.span(), hit, blocked, matcher.substring, context, taxonomy, options):
+                    reason = _drop_reason(text, match.span(), hit, blocked, matcher.substring, context, taxonomy,
+                                          options)
+                    if reason is None:
                         yield hit, TopicEvidence(source, match.start(), match.end(), hit.term)
                     elif dropped is not None:
-                        dropped.add(hit.topic)
+                        outright = reason != "negated" or hit.weight >= options.min_score
+                        dropped[hit.topic] = dropped.get(hit.topic, False) or outright
 
 
 def match_hashtags(hashtags: tuple[str, ...], taxonomy: Taxonomy) -> Iterator[tuple[TermHit, TopicEvidence]]:
@@ -217,7 +226,7 @@ def match_hashtags(hashtags: tuple[str, ...], taxonomy: Taxonomy) -> Iterator[tu
 
 
 def _all_matches(
-    fields: TagInput, taxonomy: Taxonomy, options: TagOptions, dropped: set[str] | None = None
+    fields: TagInput, taxonomy: Taxonomy, options: TagOptions, dropped: dict[str, bool] | None = None
 ) -> dict[str, list[tuple[TermHit, TopicEvidence]]]:
     languages = select_languages(fields, taxonomy, options)
     streams = [
@@ -379,9 +388,10 @@ class KeywordResult:
     # risa"): the words said no, so the heads may not add them back.
     ruled_out: frozenset[str] = frozenset()
     language: str = "und"  # the upload's decided language (a head's policy may skip some languages)
-    # The crisis head may not add a current risk: the words ruled a crisis term out, or ruled a mental-health
-    # topic out and left no topic standing ("I'm not depressed", "the Great Depression"): embeddings barely
-    # see "not" (measured: the shipped head gave "I'm not depressed" the crisis line at 0.96).
+    # The crisis head may not add a current risk: the words ruled a crisis term out outright, or ruled a
+    # mental-health topic out and left no topic standing ("I'm not depressed", "the Great Depression"):
+    # embeddings barely see "not" (measured: the shipped head gave "I'm not depressed" the crisis line at
+    # 0.96). A negated weak term ("I don't wanna die but I know I have to") does not bar it.
     crisis_head_barred: bool = False
 
 
@@ -389,17 +399,18 @@ def keyword_result(
     fields: TagInput, taxonomy: Taxonomy, options: TagOptions, claims: ClaimMatcher | None = None
 ) -> KeywordResult:
     """Term matches (and known false claims, when ``claims`` is given), their topic scores and risk level."""
-    dropped: set[str] = set()
+    dropped: dict[str, bool] = {}
     found = _all_matches(fields, taxonomy, options, dropped)
     if claims is not None:
         add_claim_matches(found, fields, taxonomy, options, claims)
     scores = {t: _topic_score(m, options) for t, m in found.items()}
     risk = keyword_risk(found, scores.get(CRISIS_TOPIC, 0.0), taxonomy, options, fields.language)
     ruled_out = frozenset(t for t in dropped if scores.get(t, 0.0) < options.min_score)
+    outright = frozenset(t for t in ruled_out if dropped[t])
     # Only when the words ruled something out (rare) is the taxonomy asked which topics are mental health.
-    barred = CRISIS_TOPIC in ruled_out or (
-        bool(ruled_out) and not any(score >= options.min_score for score in scores.values())
-        and not ruled_out.isdisjoint(taxonomy.children(MENTAL_HEALTH)))
+    barred = CRISIS_TOPIC in outright or (
+        bool(outright) and not any(score >= options.min_score for score in scores.values())
+        and not outright.isdisjoint(taxonomy.children(MENTAL_HEALTH)))
     return KeywordResult(found, scores, risk, ruled_out, fields.language, barred)
 
 

@@ -139,6 +139,16 @@ def test_the_crisis_head_does_not_act_where_the_words_ruled_every_topic_out(taxo
     assert result(taxonomy, "I'm not depressed but my anxiety is through the roof", eager).risk == "current"
 
 
+def test_a_negated_weak_crisis_term_leaves_the_crisis_head_acting(taxonomy):
+    # "dying" alone would not tag the topic, so its negation says too little to silence the head ("not scared
+    # of dying" is if anything a risk; three gold_dev crisis texts were barred this way); a negated strong term
+    # still does.
+    eager = FakeSignal({CRISIS_HEAD: 0.99}, {CRISIS_HEAD: HeadPolicy(add_at=0.5)})
+    assert result(taxonomy, "I'm not scared of dying anymore", eager).risk == "current"
+    assert result(taxonomy, "Não sei o que é pior viver ou não estar morto", eager, language="pt").risk == "current"
+    assert result(taxonomy, "I'm not suicidal, just tired of this weather", eager).risk == "none"
+
+
 def test_the_crisis_head_does_not_act_in_a_language_its_policy_skips(taxonomy):
     text = "See ya when I see ya. Done being a burden."
     signal = FakeSignal({CRISIS_HEAD: 0.9}, {CRISIS_HEAD: HeadPolicy(add_at=0.5, skip_languages=("ko",))})
