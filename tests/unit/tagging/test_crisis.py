@@ -17,6 +17,9 @@ CURRENT = [
     ("en", "I want to unalive myself"),
     ("en", "honestly I hope I don't wake up tomorrow"),
     ("en", "some nights I wish I could close my eyes and never wake up"),
+    ("en", "I'm going to drink bleach tonight, see ya when I see ya"),
+    ("es", "hoy voy a tomarme todas las pastillas"),
+    ("pt", "planejava estar morto agora"),
     ("en", "done with life, I'm just so tired of it"),
     ("en", "I tried to kill myself last year and I want to end it again"),
     ("en", "by the time you read this I will be gone"),
@@ -154,6 +157,12 @@ def test_one_medium_first_person_term_is_current_only_where_the_taxonomy_says(ta
     assert taxonomy.current_on_one_medium == frozenset({"es"})
     assert run(taxonomy, "es", "si nadie me habla voy a proceder a matarme").risk == "current"
     assert run(taxonomy, "pt", "acabei de passar vergonha, vou me matar").risk == "mention"
+
+
+def test_a_plan_to_drink_bleach_is_a_crisis_not_a_false_claim(taxonomy):
+    got = run(taxonomy, "en", "I'm going to drink bleach tonight, see ya when I see ya")
+    assert got.risk == "current" and "misinformation_signal" not in got.topic_ids()
+    assert "misinformation_signal" in run(taxonomy, "en", "drink bleach to kill the virus").topic_ids()
 
 
 def test_negated_ideation_is_no_risk(taxonomy):
