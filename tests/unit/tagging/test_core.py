@@ -69,6 +69,16 @@ def test_a_named_disease_is_infectious_disease_in_every_language(taxonomy, langu
     assert "infectious_disease" in topics_of(taxonomy, text, language)
 
 
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "Only 31% of men wash their hands after using the restroom"),
+    ("id", "ayo pake double masker, hindari kerumunan, rajin cuci tangan"),
+    ("es", "El lavado de manos y el distanciamiento social salvan vidas"),
+    ("ko", "사회적 거리두기와 손 씻기를 지켜 주세요"),
+])
+def test_hygiene_against_infection_is_infectious_disease(taxonomy, language, text):
+    assert "infectious_disease" in topics_of(taxonomy, text, language)
+
+
 def test_a_disease_named_as_not_infectious_is_not(taxonomy):
     assert "infectious_disease" not in topics_of(taxonomy, "Mi abuela vive con la enfermedad de Alzheimer", "es")
 
