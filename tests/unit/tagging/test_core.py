@@ -79,8 +79,20 @@ def test_hygiene_against_infection_is_infectious_disease(taxonomy, language, tex
     assert "infectious_disease" in topics_of(taxonomy, text, language)
 
 
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "Liggins began to investigate premature labor in his spare time"),
+    ("id", "Istri lagi sakit habis melahirkan, doain cepet sembuh"),
+    ("ko", "첫째를 38주에 출산해서 둘째도 비슷할 줄 알았는데"),
+    ("ja", "ホルモンを投与すると胎児の肺の成熟が早まる"),
+])
+def test_childbirth_and_pregnancy_are_sexual_reproductive_health(taxonomy, language, text):
+    assert "sexual_reproductive_health" in topics_of(taxonomy, text, language)
+
+
 def test_a_disease_named_as_not_infectious_is_not(taxonomy):
     assert "infectious_disease" not in topics_of(taxonomy, "Mi abuela vive con la enfermedad de Alzheimer", "es")
+    multiple_sclerosis = "la esclerosis múltiple es la enfermedad neurológica más frecuente"
+    assert "infectious_disease" not in topics_of(taxonomy, multiple_sclerosis, "es")
 
 
 @pytest.mark.parametrize(("language", "text", "expected"), GOLDEN)
