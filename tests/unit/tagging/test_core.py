@@ -89,6 +89,15 @@ def test_childbirth_and_pregnancy_are_sexual_reproductive_health(taxonomy, langu
     assert "sexual_reproductive_health" in topics_of(taxonomy, text, language)
 
 
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "I've been on a diet for a month and I'm eating less junk food"),
+    ("es", "voy por el segundo día de la dieta y quiero un alfajor"),
+    ("pt", "preciso fazer dieta e comer saudável"),
+])
+def test_dieting_and_healthy_eating_are_nutrition(taxonomy, language, text):
+    assert "nutrition" in topics_of(taxonomy, text, language)
+
+
 def test_a_disease_named_as_not_infectious_is_not(taxonomy):
     assert "infectious_disease" not in topics_of(taxonomy, "Mi abuela vive con la enfermedad de Alzheimer", "es")
     multiple_sclerosis = "la esclerosis múltiple es la enfermedad neurológica más frecuente"
