@@ -98,6 +98,12 @@ def test_dieting_and_healthy_eating_are_nutrition(taxonomy, language, text):
     assert "nutrition" in topics_of(taxonomy, text, language)
 
 
+def test_stress_is_tagged_where_it_is_coped_with_not_in_passing(taxonomy):
+    assert "stress" in topics_of(taxonomy, "I'm so stressed at work I can't sleep anymore", "en")
+    assert "stress" in topics_of(taxonomy, "capek banget sama kerjaan, tiap hari lembur", "id")
+    assert "stress" not in topics_of(taxonomy, "it was a stressful week but the trip was great", "en")
+
+
 def test_a_disease_named_as_not_infectious_is_not(taxonomy):
     assert "infectious_disease" not in topics_of(taxonomy, "Mi abuela vive con la enfermedad de Alzheimer", "es")
     multiple_sclerosis = "la esclerosis múltiple es la enfermedad neurológica más frecuente"
