@@ -104,6 +104,19 @@ def test_stress_is_tagged_where_it_is_coped_with_not_in_passing(taxonomy):
     assert "stress" not in topics_of(taxonomy, "it was a stressful week but the trip was great", "en")
 
 
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "I either feel sad or I feel nothing anymore"),
+    ("es", "en fin la vida es un asco"),
+    ("pt", "não consigo estar bem, nada me faz feliz"),
+])
+def test_hopelessness_as_people_write_it_is_depression(taxonomy, language, text):
+    assert "depression" in topics_of(taxonomy, text, language)
+
+
+def test_meaninglessness_alone_is_philosophy_not_depression(taxonomy):
+    assert "depression" not in topics_of(taxonomy, "hablando del universo y que la vida no tiene sentido", "es")
+
+
 def test_a_disease_named_as_not_infectious_is_not(taxonomy):
     assert "infectious_disease" not in topics_of(taxonomy, "Mi abuela vive con la enfermedad de Alzheimer", "es")
     multiple_sclerosis = "la esclerosis múltiple es la enfermedad neurológica más frecuente"
