@@ -113,6 +113,11 @@ def test_hopelessness_as_people_write_it_is_depression(taxonomy, language, text)
     assert "depression" in topics_of(taxonomy, text, language)
 
 
+def test_eating_disorder_as_its_community_writes_it(taxonomy):
+    assert "eating_disorder" in topics_of(taxonomy, "I feel like I'm not sick enough to get help", "en")
+    assert "eating_disorder" in topics_of(taxonomy, "I wish I could have a normal relationship with food", "en")
+
+
 def test_meaninglessness_alone_is_philosophy_not_depression(taxonomy):
     assert "depression" not in topics_of(taxonomy, "hablando del universo y que la vida no tiene sentido", "es")
 
