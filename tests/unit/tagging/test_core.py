@@ -118,6 +118,12 @@ def test_eating_disorder_as_its_community_writes_it(taxonomy):
     assert "eating_disorder" in topics_of(taxonomy, "I wish I could have a normal relationship with food", "en")
 
 
+def test_recovery_words_are_substance_use_and_disinfecting_alcohol_is_not(taxonomy):
+    assert "substance_use" in topics_of(taxonomy, "my friend is on day 4 of a bender, how can I help him", "en")
+    assert "substance_use" in topics_of(taxonomy, "staying clean is easier when you have goals", "en")
+    assert "substance_use" not in topics_of(taxonomy, "spraying alcohol on the skin kills viruses", "en")
+
+
 def test_meaninglessness_alone_is_philosophy_not_depression(taxonomy):
     assert "depression" not in topics_of(taxonomy, "hablando del universo y que la vida no tiene sentido", "es")
 
