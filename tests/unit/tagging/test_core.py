@@ -124,6 +124,11 @@ def test_recovery_words_are_substance_use_and_disinfecting_alcohol_is_not(taxono
     assert "substance_use" not in topics_of(taxonomy, "spraying alcohol on the skin kills viruses", "en")
 
 
+def test_fear_as_people_write_it_is_anxiety(taxonomy):
+    assert "anxiety" in topics_of(taxonomy, "I start EMDR tomorrow and I'm terrified", "en")
+    assert "anxiety" in topics_of(taxonomy, "crowded places make all my symptoms flare", "en")
+
+
 def test_meaninglessness_alone_is_philosophy_not_depression(taxonomy):
     assert "depression" not in topics_of(taxonomy, "hablando del universo y que la vida no tiene sentido", "es")
 
