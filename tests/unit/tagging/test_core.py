@@ -131,6 +131,8 @@ def test_fear_as_people_write_it_is_anxiety(taxonomy):
 
 def test_meaninglessness_alone_is_philosophy_not_depression(taxonomy):
     assert "depression" not in topics_of(taxonomy, "hablando del universo y que la vida no tiene sentido", "es")
+    assert "depression" not in topics_of(taxonomy, "Jangan pernah putus asa, Tuhan memberi jalan keluar", "id")
+    assert "depression" in topics_of(taxonomy, "aku sudah putus asa sama hidup ini", "id")
 
 
 def test_a_disease_named_as_not_infectious_is_not(taxonomy):
