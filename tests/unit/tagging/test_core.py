@@ -129,6 +129,11 @@ def test_fear_as_people_write_it_is_anxiety(taxonomy):
     assert "anxiety" in topics_of(taxonomy, "crowded places make all my symptoms flare", "en")
 
 
+def test_self_diagnosis_and_hate_received_as_people_write_them(taxonomy):
+    assert "self_diagnosis" in topics_of(taxonomy, "I have come to terms with the fact that I must have anxiety", "en")
+    assert "bullying" in topics_of(taxonomy, "ela já tentou suicídio por conta do hate que sempre recebeu", "pt")
+
+
 def test_meaninglessness_alone_is_philosophy_not_depression(taxonomy):
     assert "depression" not in topics_of(taxonomy, "hablando del universo y que la vida no tiene sentido", "es")
     assert "depression" not in topics_of(taxonomy, "Jangan pernah putus asa, Tuhan memberi jalan keluar", "id")
