@@ -189,7 +189,7 @@ class _Consumer(faust_aiokafka.Consumer):
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         # Faust's revocation ends with a final commit (``wait_empty``): the ledger still counts then.
         await super().on_partitions_revoked(revoked)
-        left = {tp: self.ledger.unfinished(tp) for tp in revoked if self.ledger.unfinished(tp)}
+        left = {tp: n for tp in revoked if (n := self.ledger.unfinished(tp))}
         if left:  # the next owner reads these again from the committed offset (duplicates, same ids)
             log.info("revoked with unfinished messages (the next owner re-reads them): %s", left)
         self.ledger.forget(revoked)

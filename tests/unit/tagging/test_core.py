@@ -53,97 +53,62 @@ GOLDEN = [
 ]
 
 
-# "The disease" once named: English has it as a term, so every product language needs its own (SIB-200 parity).
-THE_DISEASE = [
-    ("en", "Prior to the arrival of troops, Haiti had not encountered problems related to the disease."),
-    ("id", "Haiti tak menemui kendala terkait penyakit itu sejak era 1800-an."),
-    ("es", "Haití no había enfrentado problemas asociados a la enfermedad desde el siglo XIX."),
-    ("pt", "Antes das tropas chegarem, o Haiti não tinha problemas relacionados à doença desde 1800."),
-    ("fr", "Haïti n'avait pas rencontré de problèmes liés à la maladie depuis les années 1800."),
-    ("ja", "ハイチはこの病気に関係する問題に遭遇したことはありませんでした。"),
+# Topics as people write them, in the languages each phrase was added for (every case: the topic is tagged).
+AS_PEOPLE_WRITE = [
+    # "The disease" once named: English has it as a term, so every product language needs its own (SIB-200).
+    ("infectious_disease", "en", "Before the troops, Haiti had not encountered problems related to the disease."),
+    ("infectious_disease", "id", "Haiti tak menemui kendala terkait penyakit itu sejak era 1800-an."),
+    ("infectious_disease", "es", "Haití no había enfrentado problemas asociados a la enfermedad desde el siglo XIX."),
+    ("infectious_disease", "pt", "Antes das tropas, o Haiti não tinha problemas relacionados à doença desde 1800."),
+    ("infectious_disease", "fr", "Haïti n'avait pas rencontré de problèmes liés à la maladie depuis les années 1800."),
+    ("infectious_disease", "ja", "ハイチはこの病気に関係する問題に遭遇したことはありませんでした。"),
+    ("infectious_disease", "en", "Only 31% of men wash their hands after using the restroom"),
+    ("infectious_disease", "id", "ayo pake double masker, hindari kerumunan, rajin cuci tangan"),
+    ("infectious_disease", "es", "El lavado de manos y el distanciamiento social salvan vidas"),
+    ("infectious_disease", "ko", "사회적 거리두기와 손 씻기를 지켜 주세요"),
+    ("sexual_reproductive_health", "en", "Liggins began to investigate premature labor in his spare time"),
+    ("sexual_reproductive_health", "id", "Istri lagi sakit habis melahirkan, doain cepet sembuh"),
+    ("sexual_reproductive_health", "ko", "첫째를 38주에 출산해서 둘째도 비슷할 줄 알았는데"),
+    ("sexual_reproductive_health", "ja", "ホルモンを投与すると胎児の肺の成熟が早まる"),
+    ("nutrition", "en", "I've been on a diet for a month and I'm eating less junk food"),
+    ("nutrition", "es", "voy por el segundo día de la dieta y quiero un alfajor"),
+    ("nutrition", "pt", "preciso fazer dieta e comer saudável"),
+    ("stress", "en", "I'm so stressed at work I can't sleep anymore"),
+    ("stress", "id", "capek banget sama kerjaan, tiap hari lembur"),
+    ("depression", "en", "I either feel sad or I feel nothing anymore"),
+    ("depression", "es", "en fin la vida es un asco"),
+    ("depression", "pt", "não consigo estar bem, nada me faz feliz"),
+    ("depression", "id", "aku sudah putus asa sama hidup ini"),
+    ("eating_disorder", "en", "I feel like I'm not sick enough to get help"),
+    ("eating_disorder", "en", "I wish I could have a normal relationship with food"),
+    ("substance_use", "en", "my friend is on day 4 of a bender, how can I help him"),
+    ("substance_use", "en", "staying clean is easier when you have goals"),
+    ("anxiety", "en", "I start EMDR tomorrow and I'm terrified"),
+    ("anxiety", "en", "crowded places make all my symptoms flare"),
+    ("self_diagnosis", "en", "I have come to terms with the fact that I must have anxiety"),
+    ("bullying", "pt", "ela já tentou suicídio por conta do hate que sempre recebeu"),
 ]
 
 
-@pytest.mark.parametrize(("language", "text"), THE_DISEASE)
-def test_a_named_disease_is_infectious_disease_in_every_language(taxonomy, language, text):
-    assert "infectious_disease" in topics_of(taxonomy, text, language)
+@pytest.mark.parametrize(("topic", "language", "text"), AS_PEOPLE_WRITE)
+def test_topics_as_people_write_them(taxonomy, topic, language, text):
+    assert topic in topics_of(taxonomy, text, language)
 
 
-@pytest.mark.parametrize(("language", "text"), [
-    ("en", "Only 31% of men wash their hands after using the restroom"),
-    ("id", "ayo pake double masker, hindari kerumunan, rajin cuci tangan"),
-    ("es", "El lavado de manos y el distanciamiento social salvan vidas"),
-    ("ko", "사회적 거리두기와 손 씻기를 지켜 주세요"),
-])
-def test_hygiene_against_infection_is_infectious_disease(taxonomy, language, text):
-    assert "infectious_disease" in topics_of(taxonomy, text, language)
+# Passing mentions and idioms that name a topic's word without being about it.
+NOT_ABOUT_IT = [
+    ("stress", "en", "it was a stressful week but the trip was great"),
+    ("substance_use", "en", "spraying alcohol on the skin kills viruses"),
+    ("depression", "es", "hablando del universo y que la vida no tiene sentido"),
+    ("depression", "id", "Jangan pernah putus asa, Tuhan memberi jalan keluar"),
+    ("infectious_disease", "es", "Mi abuela vive con la enfermedad de Alzheimer"),
+    ("infectious_disease", "es", "la esclerosis múltiple es la enfermedad neurológica más frecuente"),
+]
 
 
-@pytest.mark.parametrize(("language", "text"), [
-    ("en", "Liggins began to investigate premature labor in his spare time"),
-    ("id", "Istri lagi sakit habis melahirkan, doain cepet sembuh"),
-    ("ko", "첫째를 38주에 출산해서 둘째도 비슷할 줄 알았는데"),
-    ("ja", "ホルモンを投与すると胎児の肺の成熟が早まる"),
-])
-def test_childbirth_and_pregnancy_are_sexual_reproductive_health(taxonomy, language, text):
-    assert "sexual_reproductive_health" in topics_of(taxonomy, text, language)
-
-
-@pytest.mark.parametrize(("language", "text"), [
-    ("en", "I've been on a diet for a month and I'm eating less junk food"),
-    ("es", "voy por el segundo día de la dieta y quiero un alfajor"),
-    ("pt", "preciso fazer dieta e comer saudável"),
-])
-def test_dieting_and_healthy_eating_are_nutrition(taxonomy, language, text):
-    assert "nutrition" in topics_of(taxonomy, text, language)
-
-
-def test_stress_is_tagged_where_it_is_coped_with_not_in_passing(taxonomy):
-    assert "stress" in topics_of(taxonomy, "I'm so stressed at work I can't sleep anymore", "en")
-    assert "stress" in topics_of(taxonomy, "capek banget sama kerjaan, tiap hari lembur", "id")
-    assert "stress" not in topics_of(taxonomy, "it was a stressful week but the trip was great", "en")
-
-
-@pytest.mark.parametrize(("language", "text"), [
-    ("en", "I either feel sad or I feel nothing anymore"),
-    ("es", "en fin la vida es un asco"),
-    ("pt", "não consigo estar bem, nada me faz feliz"),
-])
-def test_hopelessness_as_people_write_it_is_depression(taxonomy, language, text):
-    assert "depression" in topics_of(taxonomy, text, language)
-
-
-def test_eating_disorder_as_its_community_writes_it(taxonomy):
-    assert "eating_disorder" in topics_of(taxonomy, "I feel like I'm not sick enough to get help", "en")
-    assert "eating_disorder" in topics_of(taxonomy, "I wish I could have a normal relationship with food", "en")
-
-
-def test_recovery_words_are_substance_use_and_disinfecting_alcohol_is_not(taxonomy):
-    assert "substance_use" in topics_of(taxonomy, "my friend is on day 4 of a bender, how can I help him", "en")
-    assert "substance_use" in topics_of(taxonomy, "staying clean is easier when you have goals", "en")
-    assert "substance_use" not in topics_of(taxonomy, "spraying alcohol on the skin kills viruses", "en")
-
-
-def test_fear_as_people_write_it_is_anxiety(taxonomy):
-    assert "anxiety" in topics_of(taxonomy, "I start EMDR tomorrow and I'm terrified", "en")
-    assert "anxiety" in topics_of(taxonomy, "crowded places make all my symptoms flare", "en")
-
-
-def test_self_diagnosis_and_hate_received_as_people_write_them(taxonomy):
-    assert "self_diagnosis" in topics_of(taxonomy, "I have come to terms with the fact that I must have anxiety", "en")
-    assert "bullying" in topics_of(taxonomy, "ela já tentou suicídio por conta do hate que sempre recebeu", "pt")
-
-
-def test_meaninglessness_alone_is_philosophy_not_depression(taxonomy):
-    assert "depression" not in topics_of(taxonomy, "hablando del universo y que la vida no tiene sentido", "es")
-    assert "depression" not in topics_of(taxonomy, "Jangan pernah putus asa, Tuhan memberi jalan keluar", "id")
-    assert "depression" in topics_of(taxonomy, "aku sudah putus asa sama hidup ini", "id")
-
-
-def test_a_disease_named_as_not_infectious_is_not(taxonomy):
-    assert "infectious_disease" not in topics_of(taxonomy, "Mi abuela vive con la enfermedad de Alzheimer", "es")
-    multiple_sclerosis = "la esclerosis múltiple es la enfermedad neurológica más frecuente"
-    assert "infectious_disease" not in topics_of(taxonomy, multiple_sclerosis, "es")
+@pytest.mark.parametrize(("topic", "language", "text"), NOT_ABOUT_IT)
+def test_passing_mentions_and_idioms_are_not_the_topic(taxonomy, topic, language, text):
+    assert topic not in topics_of(taxonomy, text, language)
 
 
 @pytest.mark.parametrize(("language", "text", "expected"), GOLDEN)
