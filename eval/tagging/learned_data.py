@@ -6,7 +6,11 @@ Weak labels (always in training):
   mental-health subreddits (bpd, ptsd, ...) say nothing about the leaf topics and are left out. A
   r/SuicideWatch post is also a weak crisis positive (many hold no suicidal text, so it is weak; without
   it the crisis head saw no English Reddit crisis at all when the gold Reddit source was held out); a
-  non-health post is a crisis negative; the other health subreddits say nothing about crisis.
+  non-health post is a crisis negative. A post of another health subreddit (depression, anxiety, ...) is a
+  crisis negative at ``REDDIT_HEALTH_CRISIS_WEIGHT``: many r/depression posts are suicidal, so the label is
+  noisy, but without it the head learned r/SuicideWatch against non-health posts and gave the crisis line
+  to distress of every kind. These crisis labels are separate rows (``REDDIT_CRISIS``) so the English crisis
+  threshold can be set on their out-of-fold scores, as the es / pt / id thresholds are on the weak tweets.
 - SIB-200, all 12 languages: ``sib200_labels.yaml`` labels four topics; a non-health sentence is
   negative for every topic, a health sentence only for the four labelled topics.
 - crisis_weak_{es,pt,id}: "suicidal" is positive, "not_suicidal" negative, for suicide_self_harm and crisis.
@@ -20,7 +24,7 @@ held-out gold source is never seen in training.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +38,9 @@ REDDIT_HEAD_TOPICS = frozenset(t for t in eval_data.SUBREDDIT_TOPICS.values() if
 SIB_HEAD_TOPICS = frozenset(("infectious_disease", "vaccines", "substance_use", "depression"))
 WEAK_SUICIDAL_WEIGHT = 1.0
 WEAK_NOT_SUICIDAL_WEIGHT = 1.0
+REDDIT_HEALTH_CRISIS_WEIGHT = 0.5  # chosen in cross-validation among 0.25 / 0.5 / 1.0 (docs/tagging.md)
+REDDIT_CRISIS = "weak:reddit-crisis"  # the crisis-only rows of the Reddit health posts
+WEAK_CRISIS_SOURCES = ("weak:crisis", REDDIT_CRISIS)  # rows that set a language's crisis threshold
 
 
 @dataclass(frozen=True)
@@ -53,16 +60,30 @@ def _labels(positive: frozenset[str], known: frozenset[str], crisis: bool | None
     return tuple(values)
 
 
+def _reddit_dev(root: Path, gold_texts: frozenset[str]) -> Iterator[eval_data.LabelledText]:
+    # The held-out Reddit split stays out of training: the secondary Reddit table is scored on it.
+    for e in eval_data.reddit_examples(root):
+        if e.text not in gold_texts and not e.group.startswith("mh_other:") and e.split == "dev":
+            yield e
+
+
+def reddit_crisis_examples(root: Path, gold_texts: frozenset[str]) -> list[gold.GoldText]:
+    """The Reddit dev posts of the health subreddits as weak crisis labels: r/SuicideWatch is "suicidal"."""
+    return [
+        gold.GoldText(f"reddit-{i}", e.text, "en", e.gold, gold.CRISIS_TOPIC in e.gold, f"reddit:{e.group}")
+        for i, e in enumerate(_reddit_dev(root, gold_texts)) if e.gold
+    ]
+
+
 def weak_rows(root: Path, gold_texts: frozenset[str], gold_sib_ids: frozenset[int]) -> list[Row]:
     """Every weak-label row, minus the texts that gold_dev holds."""
     rows: list[Row] = []
-    for e in eval_data.reddit_examples(root):
-        # The held-out Reddit split stays out of training: the secondary Reddit table is scored on it.
-        if e.text in gold_texts or e.group.startswith("mh_other:") or e.split != "dev":
-            continue
+    for e in _reddit_dev(root, gold_texts):
         known = REDDIT_HEAD_TOPICS if e.gold else frozenset(gold.TOPICS)
-        crisis = True if gold.CRISIS_TOPIC in e.gold else (None if e.gold else False)
-        rows.append(Row(e.text, "en", _labels(e.gold, known, crisis), "weak:reddit"))
+        rows.append(Row(e.text, "en", _labels(e.gold, known, None if e.gold else False), "weak:reddit"))
+    for r in reddit_crisis_examples(root, gold_texts):
+        weight = 1.0 if r.crisis else REDDIT_HEALTH_CRISIS_WEIGHT
+        rows.append(Row(r.text, "en", _labels(frozenset(), frozenset(), r.crisis), REDDIT_CRISIS, weight))
     for e in eval_data.sib_examples(root, gold.SIB_ALL_LANGUAGES):
         if int(e.ref) in gold_sib_ids:
             continue

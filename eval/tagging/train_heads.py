@@ -315,8 +315,11 @@ class Data:
 
 
 def _weak_group(row: learned_data.Row, index: int) -> str:
-    """A weak row's training group; the crisis tweets of one language fall in ``WEAK_FOLDS`` groups."""
-    return f"weak:crisis:{row.language}:{index % WEAK_FOLDS}" if row.source == "weak:crisis" else row.source
+    """A weak row's training group; the crisis labels of one language (tweets; English: Reddit) fall in
+    ``WEAK_FOLDS`` groups."""
+    if row.source in learned_data.WEAK_CRISIS_SOURCES:
+        return f"{row.source}:{row.language}:{index % WEAK_FOLDS}"
+    return row.source
 
 
 def load_data(
@@ -341,8 +344,9 @@ def load_data(
     keywords = [
         keyword_result(TagInput(transcript=e.text, language=e.language), taxonomy, options, claims) for e in examples
     ]
-    crisis_rows = [i for i, r in enumerate(weak) if r.source == "weak:crisis"]
-    by_text = {(w.language, w.text): w for w in gold.weak_crisis_examples(root)}
+    crisis_rows = [i for i, r in enumerate(weak) if r.source in learned_data.WEAK_CRISIS_SOURCES]
+    reddit = learned_data.reddit_crisis_examples(root, frozenset(e.text for e in examples))
+    by_text = {(w.language, w.text): w for w in [*gold.weak_crisis_examples(root), *reddit]}
     weak_examples = [by_text[(weak[i].language, weak[i].text)] for i in crisis_rows]
     weak_keywords = [
         keyword_result(TagInput(transcript=e.text, language=e.language), taxonomy, options, claims)

@@ -52,6 +52,12 @@ CURRENT = [
     # a negation inside an "if" clause negates the condition, not the wish
     ("es", "si no salgo pronto de aquí quiero morirme"),
     ("pt", "se eu não sair logo daqui quero morrer"),
+    # a person described who threatens or tried to end their life
+    ("en", "my 14 year old son threatened to kill himself last night"),
+    ("en", "my best friend keeps talking about killing herself"),
+    ("es", "mi hermano amenazó con matarse"),
+    ("pt", "minha amiga tentou se matar ontem"),
+    ("fr", "mon frère menace de se suicider"),
 ]
 
 # Medium terms: the topic (a "mention" until the crisis head or a second term says current; current at once in
@@ -93,12 +99,14 @@ NOT_A_CRISIS_LINE = [
     ("ja", "死ぬほど笑った"),
     ("ko", "배고파 죽겠다"),
     ("ko", "웃겨 죽겠다 진짜"),
+    ("en", "my dad was killing himself laughing at the movie"),
 ]
 
 MENTION = [
     ("en", "Suicide prevention month: the hotline is open all night"),
     ("es", "aumentan los casos de suicidio en jóvenes"),
     ("ko", "자살예방 캠페인이 시작됐다"),
+    ("en", "The singer killed himself in 1994, the band said in a statement"),
 ]
 
 
