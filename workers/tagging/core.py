@@ -391,8 +391,15 @@ class KeywordResult:
     # The crisis head may not add a current risk: the words ruled a crisis term out outright, or ruled a
     # mental-health topic out and left no topic standing ("I'm not depressed", "the Great Depression"):
     # embeddings barely see "not" (measured: the shipped head gave "I'm not depressed" the crisis line at
-    # 0.96). A negated weak term ("I don't wanna die but I know I have to") does not bar it.
+    # 0.96). A negated weak term ("I don't wanna die but I know I have to") does not bar it, nor does
+    # anything in a text longer than ``TagOptions.crisis_bar_max_words``.
     crisis_head_barred: bool = False
+
+
+def _is_short(fields: TagInput, options: TagOptions) -> bool:
+    """Whether one ruled-out phrase can speak for the whole text: a caption or a tweet, not a long post ("I look
+    strong on the outside, yet i'm dead on the inside", a quoted "no don't kill yourself" amid a Reddit post)."""
+    return len(learned_text(fields).split()) <= options.crisis_bar_max_words
 
 
 def keyword_result(
@@ -408,9 +415,9 @@ def keyword_result(
     ruled_out = frozenset(t for t in dropped if scores.get(t, 0.0) < options.min_score)
     outright = frozenset(t for t in ruled_out if dropped[t])
     # Only when the words ruled something out (rare) is the taxonomy asked which topics are mental health.
-    barred = CRISIS_TOPIC in outright or (
+    barred = (CRISIS_TOPIC in outright or (
         bool(outright) and not any(score >= options.min_score for score in scores.values())
-        and not outright.isdisjoint(taxonomy.children(MENTAL_HEALTH)))
+        and not outright.isdisjoint(taxonomy.children(MENTAL_HEALTH)))) and _is_short(fields, options)
     return KeywordResult(found, scores, risk, ruled_out, fields.language, barred)
 
 

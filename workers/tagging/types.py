@@ -55,6 +55,9 @@ class TagOptions:
             cross-validation, says where it may add a topic or veto one; see ``learned.py``).
         current_min_score: a suicide_self_harm keyword score at or above this, from a term that is not
             a mention term, makes the risk level "current" (one strong term, or two medium ones).
+        crisis_bar_max_words: words ruling a crisis out bar the crisis head only in a text of at most this
+            many words (a caption, a tweet); in a long post one idiom or quoted phrase does not speak for
+            the whole text the head reads.
     """
 
     min_score: float = 0.5
@@ -65,6 +68,7 @@ class TagOptions:
     include_english: bool = True
     use_learned_signal: bool = True
     current_min_score: float = 0.75
+    crisis_bar_max_words: int = 50
 
 
 @dataclass(frozen=True)

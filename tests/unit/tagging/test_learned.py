@@ -149,6 +149,18 @@ def test_a_negated_weak_crisis_term_leaves_the_crisis_head_acting(taxonomy):
     assert result(taxonomy, "I'm not suicidal, just tired of this weather", eager).risk == "none"
 
 
+def test_one_idiom_in_a_long_post_does_not_silence_the_crisis_head(taxonomy):
+    # The shipped head rates "lmao i'm dead" 0.83, so the slang stays ruled out in a short text; a long post
+    # is more than its one idiom (two gold_dev crisis posts were barred by "i'm dead on the inside" and a
+    # quoted "don't kill yourself").
+    eager = FakeSignal({CRISIS_HEAD: 0.99}, {CRISIS_HEAD: HeadPolicy(add_at=0.5)})
+    assert result(taxonomy, "lmao i'm dead", eager).risk == "none"
+    post = ("I have nobody to talk to about this. I kept trying and I kept failing at school and at work. " * 4
+            + "I look strong on the outside, yet i'm dead on the inside.")
+    assert len(post.split()) > TagOptions().crisis_bar_max_words
+    assert result(taxonomy, post, eager).risk == "current"
+
+
 def test_the_crisis_head_does_not_act_in_a_language_its_policy_skips(taxonomy):
     text = "See ya when I see ya. Done being a burden."
     signal = FakeSignal({CRISIS_HEAD: 0.9}, {CRISIS_HEAD: HeadPolicy(add_at=0.5, skip_languages=("ko",))})
