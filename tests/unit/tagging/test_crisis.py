@@ -137,7 +137,7 @@ def test_indirect_ideation_names_the_topic(taxonomy, language, text):
 
 def test_a_negation_right_before_the_wish_still_negates_it_after_if(taxonomy):
     for language, text in (("en", "if I don't kill myself today it is a miracle"), ("pt", "eu não vou me matar"),
-                           ("es", "si no quiero morir, no lo pienso")):
+                           ("es", "si no quiero morir, no lo pienso"), ("pt", "eu tb n vou me matar por isso")):
         assert "suicide_self_harm" not in run(taxonomy, language, text).topic_ids(), text
 
 
