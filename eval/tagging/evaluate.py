@@ -65,6 +65,17 @@ def primary_topic(result: TagResult, topics: Sequence[str]) -> str:
     return next((t for t in topics if t in emitted), NONE)
 
 
+def _reddit_kind(labels: frozenset[str]) -> str:
+    if gold.CRISIS_TOPIC in labels:
+        return "suicidewatch"
+    return "other_health" if labels else "non_health"
+
+
+def _crisis_line(result: TagResult) -> bool:
+    return result.risk == "current" or any(
+        t.topic == gold.CRISIS_TOPIC and t.score >= gold.PSA_MIN_SCORE for t in result.topics)
+
+
 def evaluate_reddit(
     examples: list[LabelledText], taxonomy: Taxonomy, options: TagOptions, signal: TopicSignal | None = None
 ) -> dict:
@@ -86,6 +97,14 @@ def evaluate_reddit(
         ),
         "confusion": confusion(gold_labels, predicted),
         "ms_per_text": round(ms_per_text, 2),
+        # The crisis line by kind of subreddit: an out-of-sample check of the English crisis threshold (set on
+        # the dev split's r/SuicideWatch against the other health subreddits).
+        "crisis_line_by_subreddit_kind": {
+            kind: {"n": sum(_reddit_kind(e.gold) == kind for e in labelled),
+                   "lines": sum(_reddit_kind(e.gold) == kind and _crisis_line(r) for e, r in zip(labelled, results,
+                                                                                                 strict=True))}
+            for kind in ("suicidewatch", "other_health", "non_health")
+        },
         "controls_any_health_topic": {
             "n": len(controls), "tagged": sum(bool(r.topics) for r in controls),
             "rate": round(sum(bool(r.topics) for r in controls) / max(1, len(controls)), 4),

@@ -98,13 +98,17 @@ def _reliability(table: dict[str, dict]) -> list[str]:
 
 
 def _reddit(reddit: dict[str, dict]) -> list[str]:
-    lines = ["| configuration | n | macro-F1 (single label) | suicide P / R | non-health controls tagged | ms/text |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| configuration | n | macro-F1 (single label) | suicide P / R | non-health controls tagged "
+             "| crisis line: r/SuicideWatch / other health / non-health | ms/text |",
+             "|---|---|---|---|---|---|---|"]
     for name, v in reddit.items():
         s = next(r for r in v["single_label"] if r["topic"] == "suicide_self_harm")
         c = v["controls_any_health_topic"]
+        k = v["crisis_line_by_subreddit_kind"]
+        by_kind = " / ".join(f"{k[kind]['lines']}/{k[kind]['n']}" for kind in ("suicidewatch", "other_health",
+                                                                               "non_health"))
         lines.append(f"| {name} | {v['n']} | {v['macro_f1']:.3f} | {s['precision']:.2f} / {s['recall']:.2f} "
-                     f"| {c['tagged']}/{c['n']} | {v['ms_per_text']:.1f} |")
+                     f"| {c['tagged']}/{c['n']} | {by_kind} | {v['ms_per_text']:.1f} |")
     return lines + [""]
 
 
