@@ -179,16 +179,27 @@ def _drop_reason(
     return "negated" if is_negated(text, span, substring, context, options) else None
 
 
+# How firmly the words ruled a topic out (``match_text``'s ``dropped``, the strongest per topic): a negated weak
+# term says little ("I don't wanna die but I know I have to"); a non-health sense or a debunk is an idiom, which
+# in a long post does not speak for the whole text; the negation of a term that alone tags the topic ("I'm not
+# suicidal") says no (for the crisis topic, at any length).
+WEAKLY_NEGATED, FIGURATIVE, NEGATED = 0, 1, 2
+
+
+def _firmness(reason: str, hit: TermHit, options: TagOptions) -> int:
+    if reason != "negated":
+        return FIGURATIVE
+    return NEGATED if hit.weight >= options.min_score else WEAKLY_NEGATED
+
+
 def match_text(
     source: str, text: str, languages: tuple[str, ...], taxonomy: Taxonomy, options: TagOptions,
-    dropped: dict[str, bool] | None = None,
+    dropped: dict[str, int] | None = None,
 ) -> Iterator[tuple[TermHit, TopicEvidence]]:
     """Every kept term match in one normalized text field.
 
-    The topics of dropped matches go into ``dropped`` (the learned heads may not add those topics back),
-    True where the words ruled the topic out outright: a non-health sense, a debunk, or the negation of a
-    term that alone would tag it. A negated weak term ("I don't wanna die but I know I have to") is False:
-    it says too little to silence the crisis head.
+    The topics of dropped matches go into ``dropped`` (the learned heads may not add those topics back), with
+    how firmly the words ruled each out (``WEAKLY_NEGATED``, ``FIGURATIVE``, ``NEGATED``).
     """
     # Built at the first term match: most texts have none and never need the cues or the senses.
     context: LanguageContext | None = None
@@ -206,8 +217,8 @@ def match_text(
                     if reason is None:
                         yield hit, TopicEvidence(source, match.start(), match.end(), hit.term)
                     elif dropped is not None:
-                        outright = reason != "negated" or hit.weight >= options.min_score
-                        dropped[hit.topic] = dropped.get(hit.topic, False) or outright
+                        firmness = _firmness(reason, hit, options)
+                        dropped[hit.topic] = max(dropped.get(hit.topic, WEAKLY_NEGATED), firmness)
 
 
 def match_hashtags(hashtags: tuple[str, ...], taxonomy: Taxonomy) -> Iterator[tuple[TermHit, TopicEvidence]]:
@@ -226,7 +237,7 @@ def match_hashtags(hashtags: tuple[str, ...], taxonomy: Taxonomy) -> Iterator[tu
 
 
 def _all_matches(
-    fields: TagInput, taxonomy: Taxonomy, options: TagOptions, dropped: dict[str, bool] | None = None
+    fields: TagInput, taxonomy: Taxonomy, options: TagOptions, dropped: dict[str, int] | None = None
 ) -> dict[str, list[tuple[TermHit, TopicEvidence]]]:
     languages = select_languages(fields, taxonomy, options)
     streams = [
@@ -391,14 +402,14 @@ class KeywordResult:
     # The crisis head may not add a current risk: the words ruled a crisis term out outright, or ruled a
     # mental-health topic out and left no topic standing ("I'm not depressed", "the Great Depression"):
     # embeddings barely see "not" (measured: the shipped head gave "I'm not depressed" the crisis line at
-    # 0.96). A negated weak term ("I don't wanna die but I know I have to") does not bar it, nor does
-    # anything in a text longer than ``TagOptions.crisis_bar_max_words``.
+    # 0.96). A negated weak term ("I don't wanna die but I know I have to") does not bar it, nor does an idiom
+    # (a sense) in a text longer than ``TagOptions.crisis_bar_max_words``.
     crisis_head_barred: bool = False
 
 
 def _is_short(fields: TagInput, options: TagOptions) -> bool:
-    """Whether one ruled-out phrase can speak for the whole text: a caption or a tweet, not a long post ("I look
-    strong on the outside, yet i'm dead on the inside", a quoted "no don't kill yourself" amid a Reddit post)."""
+    """Whether one idiom can speak for the whole text: a caption or a tweet, not a long post ("I look strong on
+    the outside, yet i'm dead on the inside", a quoted "no don't kill yourself" amid a Reddit post)."""
     return len(learned_text(fields).split()) <= options.crisis_bar_max_words
 
 
@@ -406,18 +417,23 @@ def keyword_result(
     fields: TagInput, taxonomy: Taxonomy, options: TagOptions, claims: ClaimMatcher | None = None
 ) -> KeywordResult:
     """Term matches (and known false claims, when ``claims`` is given), their topic scores and risk level."""
-    dropped: dict[str, bool] = {}
+    dropped: dict[str, int] = {}
     found = _all_matches(fields, taxonomy, options, dropped)
     if claims is not None:
         add_claim_matches(found, fields, taxonomy, options, claims)
     scores = {t: _topic_score(m, options) for t, m in found.items()}
     risk = keyword_risk(found, scores.get(CRISIS_TOPIC, 0.0), taxonomy, options, fields.language)
     ruled_out = frozenset(t for t in dropped if scores.get(t, 0.0) < options.min_score)
-    outright = frozenset(t for t in ruled_out if dropped[t])
-    # Only when the words ruled something out (rare) is the taxonomy asked which topics are mental health.
-    barred = (CRISIS_TOPIC in outright or (
-        bool(outright) and not any(score >= options.min_score for score in scores.values())
-        and not outright.isdisjoint(taxonomy.children(MENTAL_HEALTH)))) and _is_short(fields, options)
+    outright = frozenset(t for t in ruled_out if dropped[t] > WEAKLY_NEGATED)
+    # The crisis topic ruled out, or a mental-health topic with no topic left standing ("I'm not depressed");
+    # only when the words ruled something out (rare) is the taxonomy asked which topics are mental health.
+    silencing = outright & {CRISIS_TOPIC}
+    if outright and not any(score >= options.min_score for score in scores.values()):
+        silencing |= outright & frozenset(taxonomy.children(MENTAL_HEALTH))
+    # In a long post only a negated crisis term ("I'm not suicidal") keeps the head silent: an idiom, or another
+    # topic's negation ("no don't kill yourself", quoted), is one phrase among many the head reads.
+    denied = CRISIS_TOPIC in silencing and dropped[CRISIS_TOPIC] == NEGATED
+    barred = bool(silencing) and (denied or _is_short(fields, options))
     return KeywordResult(found, scores, risk, ruled_out, fields.language, barred)
 
 

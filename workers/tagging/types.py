@@ -55,9 +55,10 @@ class TagOptions:
             cross-validation, says where it may add a topic or veto one; see ``learned.py``).
         current_min_score: a suicide_self_harm keyword score at or above this, from a term that is not
             a mention term, makes the risk level "current" (one strong term, or two medium ones).
-        crisis_bar_max_words: words ruling a crisis out bar the crisis head only in a text of at most this
-            many words (a caption, a tweet); in a long post one idiom or quoted phrase does not speak for
-            the whole text the head reads.
+        crisis_bar_max_words: words that rule a crisis or mental-health topic out bar the crisis head only
+            in a text of at most this many words (a caption, a tweet): in a long post one idiom or quoted
+            phrase does not speak for the whole text the head reads. A negated crisis term ("I'm not
+            suicidal") bars it at any length.
     """
 
     min_score: float = 0.5

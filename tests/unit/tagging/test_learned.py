@@ -149,7 +149,7 @@ def test_a_negated_weak_crisis_term_leaves_the_crisis_head_acting(taxonomy):
     assert result(taxonomy, "I'm not suicidal, just tired of this weather", eager).risk == "none"
 
 
-def test_one_idiom_in_a_long_post_does_not_silence_the_crisis_head(taxonomy):
+def test_one_idiom_in_a_long_post_does_not_silence_the_crisis_head_but_a_negation_does(taxonomy):
     # The shipped head rates "lmao i'm dead" 0.83, so the slang stays ruled out in a short text; a long post
     # is more than its one idiom (two gold_dev crisis posts were barred by "i'm dead on the inside" and a
     # quoted "don't kill yourself").
@@ -159,6 +159,10 @@ def test_one_idiom_in_a_long_post_does_not_silence_the_crisis_head(taxonomy):
             + "I look strong on the outside, yet i'm dead on the inside.")
     assert len(post.split()) > TagOptions().crisis_bar_max_words
     assert result(taxonomy, post, eager).risk == "current"
+    # A negation says no at any length: "I'm not suicidal" in a long transcript still bars the head.
+    denied = ("I'm not suicidal or anything, but lately I've been feeling really low. " * 5).strip()
+    assert len(denied.split()) > TagOptions().crisis_bar_max_words
+    assert result(taxonomy, denied, eager).risk == "none"
 
 
 def test_the_crisis_head_does_not_act_in_a_language_its_policy_skips(taxonomy):
