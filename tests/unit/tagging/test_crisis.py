@@ -203,3 +203,25 @@ def test_with_the_shipped_heads_every_crisis_case_stays_current(taxonomy, shippe
 def test_with_the_shipped_heads_hyperbole_and_insults_get_no_crisis_line(taxonomy, shipped_signal, language, text):
     got = tag(TagInput(caption=text, language=language), taxonomy, TagOptions(), shipped_signal)
     assert got.risk != "current" and crisis_score(got) < PSA_MIN, (text, got)
+
+
+# Video transcripts run past TagOptions.crisis_bar_max_words, where an idiom no longer bars the crisis head:
+# the head itself has to read them as the hyperbole they are.
+LONG_HYPERBOLE = [
+    "lmao I'm dead, this cat just knocked the whole cake off the table. My sister spent four hours on that cake "
+    "for my mom's birthday and the cat looked straight at the camera before pushing it. We are all crying "
+    "laughing right now. Subscribe for more of Mochi's crimes, she does something like this every single week.",
+    "This exam is killing me, I swear. Three chapters of organic chemistry in one night and I still don't get "
+    "the reaction mechanisms. If I fail this one I'm going to be so mad at myself. Anyway here's how I make "
+    "flashcards, maybe it helps someone else who is cramming tonight. Wish me luck tomorrow morning guys.",
+    "Career suicide, honestly. The senator tweeted that at two in the morning and by breakfast every news "
+    "channel was playing it on repeat. His staff deleted it an hour later but screenshots are forever. In "
+    "today's video I break down what he said, why it matters for the election, and what the polls said.",
+]
+
+
+@pytest.mark.parametrize("text", LONG_HYPERBOLE, ids=lambda t: t[:20])
+def test_with_the_shipped_heads_hyperbole_in_a_long_transcript_gets_no_crisis_line(taxonomy, shipped_signal, text):
+    assert len(text.split()) > TagOptions().crisis_bar_max_words
+    got = tag(TagInput(transcript=text, language="en"), taxonomy, TagOptions(), shipped_signal)
+    assert got.risk != "current" and crisis_score(got) < PSA_MIN, (text, got)
