@@ -52,6 +52,12 @@ ASSERTED = [
     ("ko", "백신이 자폐를 일으킨다", "vaccine.autism"),
     ("en", "5G towers are spreading the virus", "covid.5g"),
     ("en", "Baking soda and lemon cure cancer naturally", "cancer.miracle_cure"),
+    ("en", "Mosquito bites can spread the coronavirus", "covid.mosquito_housefly"),
+    ("id", "nyamuk bisa menularkan virus corona", "covid.mosquito_housefly"),
+    ("en", "Hold your breath for 10 seconds to check if you are infected with the coronavirus",
+     "covid.hold_breath_test"),
+    ("es", "Lavarse la nariz con solución salina previene el coronavirus", "covid.saline_rinse"),
+    ("pt", "Luz UV nas mãos mata o coronavírus", "covid.uv_lamp_skin"),
 ]
 
 
@@ -75,6 +81,7 @@ NOT_ASSERTED = [
     ("id", "vaksin tidak menyebabkan autisme"),
     ("ja", "抗生物質でコロナが治るというのはデマです"),
     ("ko", "백신이 자폐를 일으킨다는 것은 가짜뉴스"),
+    ("en", "Myth: mosquito bites spread the coronavirus. There is no evidence that they do."),
 ]
 
 
@@ -88,6 +95,8 @@ TRUE_STATEMENTS = [
     ("en", "Antibiotics treat bacterial infections such as strep throat."),
     ("en", "I got my covid vaccine today, my arm is a bit sore."),
     ("en", "I'm going to drink some water and go to bed."),
+    ("en", "Mosquitoes spread dengue and malaria, so use a net at night."),
+    ("en", "Rinse your nose with saline when you have a cold, it helps with congestion."),
     ("es", "La vacuna contra el covid reduce el riesgo de enfermedad grave."),
     ("id", "akhirnya dapet vaksin kedua, semoga sehat selalu"),
     ("ja", "ワクチンを打ってきた。腕が少し痛い"),
