@@ -58,6 +58,7 @@ CURRENT = [
     ("es", "mi hermano amenazó con matarse"),
     ("pt", "minha amiga tentou se matar ontem"),
     ("fr", "mon frère menace de se suicider"),
+    ("pt", "quero me suicidar"),
 ]
 
 # Medium terms: the topic (a "mention" until the crisis head or a second term says current; current at once in
@@ -107,6 +108,8 @@ MENTION = [
     ("es", "aumentan los casos de suicidio en jóvenes"),
     ("ko", "자살예방 캠페인이 시작됐다"),
     ("en", "The singer killed himself in 1994, the band said in a statement"),
+    ("es", "mi mejor amigo se suicidó el año pasado"),
+    ("pt", "meu primo se suicidou ontem"),
 ]
 
 
