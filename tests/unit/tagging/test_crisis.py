@@ -59,12 +59,26 @@ CURRENT = [
     ("pt", "minha amiga tentou se matar ontem"),
     ("fr", "mon frère menace de se suicider"),
     ("pt", "quero me suicidar"),
+    # "suicide" / 自殺 / 자살 alone are mention terms: wanting to commit it speaks of a person
+    ("en", "I want to commit suicide"),
+    ("ja", "自殺したい"),
+    ("ko", "자살하고 싶다"),
+    ("ja", "もう生きていたくない"),
+    ("ko", "살고 싶지 않아"),
 ]
 
 # Medium terms: the topic (a "mention" until the crisis head or a second term says current; current at once in
 # the taxonomy's current_on_one_medium languages).
 INDIRECT = [
     ("en", "this is goodbye, thank you all"),
+    # perceived burdensomeness (the interpersonal theory of suicide)
+    ("en", "nobody would miss me if I was gone"),
+    ("es", "soy una carga para todos"),
+    ("pt", "sou um peso para todos"),
+    ("fr", "je suis un fardeau pour tout le monde"),
+    ("id", "aku cuma jadi beban buat semua orang"),
+    ("ja", "私がいなくなっても誰も悲しまない"),
+    ("ko", "내가 없어져도 아무도 슬퍼하지 않을 거야"),
     ("es", "no quiero estar mas aqui"),
     ("pt", "queria dormir pra sempre"),
     ("pt", "Se eu não sair logo vou me matar"),
