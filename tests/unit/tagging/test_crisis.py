@@ -79,6 +79,12 @@ INDIRECT = [
     ("id", "aku cuma jadi beban buat semua orang"),
     ("ja", "私がいなくなっても誰も悲しまない"),
     ("ko", "내가 없어져도 아무도 슬퍼하지 않을 거야"),
+    # self-harm told as it happens
+    ("en", "I've been cutting again"),
+    ("es", "me corté otra vez"),
+    ("pt", "me cortei de novo"),
+    ("fr", "je me suis encore scarifié"),
+    ("ko", "또 자해했어"),
     ("es", "no quiero estar mas aqui"),
     ("pt", "queria dormir pra sempre"),
     ("pt", "Se eu não sair logo vou me matar"),
@@ -115,6 +121,8 @@ NOT_A_CRISIS_LINE = [
     ("ko", "배고파 죽겠다"),
     ("ko", "웃겨 죽겠다 진짜"),
     ("en", "my dad was killing himself laughing at the movie"),
+    ("es", "me corté el pelo ayer"),
+    ("pt", "me cortei fazendo comida"),
 ]
 
 MENTION = [
