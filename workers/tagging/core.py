@@ -402,8 +402,8 @@ class KeywordResult:
     # The crisis head may not add a current risk: the words ruled a crisis term out outright, or ruled a
     # mental-health topic out and left no topic standing ("I'm not depressed", "the Great Depression"):
     # embeddings barely see "not" (measured: the shipped head gave "I'm not depressed" the crisis line at
-    # 0.96). A negated weak term ("I don't wanna die but I know I have to") does not bar it, nor does an idiom
-    # (a sense) in a text longer than ``TagOptions.crisis_bar_max_words``.
+    # 0.96). A negated weak term ("I don't wanna die but I know I have to") does not bar it; in a text longer
+    # than ``TagOptions.crisis_bar_max_words`` only a negated crisis term does.
     crisis_head_barred: bool = False
 
 
