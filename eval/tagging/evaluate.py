@@ -71,11 +71,6 @@ def _reddit_kind(labels: frozenset[str]) -> str:
     return "other_health" if labels else "non_health"
 
 
-def _crisis_line(result: TagResult) -> bool:
-    return result.risk == "current" or any(
-        t.topic == gold.CRISIS_TOPIC and t.score >= gold.PSA_MIN_SCORE for t in result.topics)
-
-
 def evaluate_reddit(
     examples: list[LabelledText], taxonomy: Taxonomy, options: TagOptions, signal: TopicSignal | None = None
 ) -> dict:
@@ -88,6 +83,8 @@ def evaluate_reddit(
     predicted = [primary_topic(r, REDDIT_TOPICS) for r in results]
     single = single_label(REDDIT_TOPICS, gold_labels, predicted)
     controls = [r for r, g in zip(results, gold_labels, strict=True) if g == NONE]
+    kinds = [_reddit_kind(e.gold) for e in labelled]
+    lines = [gold.Prediction({t.topic: t.score for t in r.topics}, r.risk).crisis_line() for r in results]
     return {
         "n": len(labelled),
         "single_label": [s.as_dict() for s in single],
@@ -100,9 +97,8 @@ def evaluate_reddit(
         # The crisis line by kind of subreddit: an out-of-sample check of the English crisis threshold (set on
         # the dev split's r/SuicideWatch against the other health subreddits).
         "crisis_line_by_subreddit_kind": {
-            kind: {"n": sum(_reddit_kind(e.gold) == kind for e in labelled),
-                   "lines": sum(_reddit_kind(e.gold) == kind and _crisis_line(r) for e, r in zip(labelled, results,
-                                                                                                 strict=True))}
+            kind: {"n": sum(k == kind for k in kinds), "lines": sum(k == kind and line for k, line in zip(kinds, lines,
+                                                                                                        strict=True))}
             for kind in ("suicidewatch", "other_health", "non_health")
         },
         "controls_any_health_topic": {

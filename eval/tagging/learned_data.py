@@ -24,7 +24,7 @@ held-out gold source is never seen in training.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,30 +60,20 @@ def _labels(positive: frozenset[str], known: frozenset[str], crisis: bool | None
     return tuple(values)
 
 
-def _reddit_dev(root: Path, gold_texts: frozenset[str]) -> Iterator[eval_data.LabelledText]:
-    # The held-out Reddit split stays out of training: the secondary Reddit table is scored on it.
-    for e in eval_data.reddit_examples(root):
-        if e.text not in gold_texts and not e.group.startswith("mh_other:") and e.split == "dev":
-            yield e
-
-
-def reddit_crisis_examples(root: Path, gold_texts: frozenset[str]) -> list[gold.GoldText]:
-    """The Reddit dev posts of the health subreddits as weak crisis labels: r/SuicideWatch is "suicidal"."""
-    return [
-        gold.GoldText(f"reddit-{i}", e.text, "en", e.gold, gold.CRISIS_TOPIC in e.gold, f"reddit:{e.group}")
-        for i, e in enumerate(_reddit_dev(root, gold_texts)) if e.gold
-    ]
-
-
 def weak_rows(root: Path, gold_texts: frozenset[str], gold_sib_ids: frozenset[int]) -> list[Row]:
     """Every weak-label row, minus the texts that gold_dev holds."""
     rows: list[Row] = []
-    for e in _reddit_dev(root, gold_texts):
+    # The held-out Reddit split stays out of training: the secondary Reddit table is scored on it.
+    reddit = [e for e in eval_data.reddit_examples(root)
+              if e.text not in gold_texts and not e.group.startswith("mh_other:") and e.split == "dev"]
+    for e in reddit:
         known = REDDIT_HEAD_TOPICS if e.gold else frozenset(gold.TOPICS)
         rows.append(Row(e.text, "en", _labels(e.gold, known, None if e.gold else False), "weak:reddit"))
-    for r in reddit_crisis_examples(root, gold_texts):
-        weight = 1.0 if r.crisis else REDDIT_HEALTH_CRISIS_WEIGHT
-        rows.append(Row(r.text, "en", _labels(frozenset(), frozenset(), r.crisis), REDDIT_CRISIS, weight))
+    for e in reddit:
+        if e.gold:  # a health subreddit: r/SuicideWatch is "suicidal", the others are not
+            suicidal = gold.CRISIS_TOPIC in e.gold
+            weight = 1.0 if suicidal else REDDIT_HEALTH_CRISIS_WEIGHT
+            rows.append(Row(e.text, "en", _labels(frozenset(), frozenset(), suicidal), REDDIT_CRISIS, weight))
     for e in eval_data.sib_examples(root, gold.SIB_ALL_LANGUAGES):
         if int(e.ref) in gold_sib_ids:
             continue

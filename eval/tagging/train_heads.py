@@ -322,6 +322,14 @@ def _weak_group(row: learned_data.Row, index: int) -> str:
     return row.source
 
 
+def _weak_example(row: learned_data.Row, index: int, tweets: Mapping[tuple[str, str], GoldText]) -> GoldText:
+    """A crisis-labelled weak row as the threshold per language reads it: the tweet itself, or the Reddit post
+    with its row's crisis label (r/SuicideWatch "suicidal")."""
+    if row.source == learned_data.REDDIT_CRISIS:
+        return GoldText(f"reddit-{index}", row.text, row.language, frozenset(), bool(row.labels[-1]), row.source)
+    return tweets[(row.language, row.text)]
+
+
 def load_data(
     root: Path, encoder: object, taxonomy: Taxonomy, options: TagOptions, claims: ClaimMatcher | None = None
 ) -> Data:
@@ -345,9 +353,8 @@ def load_data(
         keyword_result(TagInput(transcript=e.text, language=e.language), taxonomy, options, claims) for e in examples
     ]
     crisis_rows = [i for i, r in enumerate(weak) if r.source in learned_data.WEAK_CRISIS_SOURCES]
-    reddit = learned_data.reddit_crisis_examples(root, frozenset(e.text for e in examples))
-    by_text = {(w.language, w.text): w for w in [*gold.weak_crisis_examples(root), *reddit]}
-    weak_examples = [by_text[(weak[i].language, weak[i].text)] for i in crisis_rows]
+    by_text = {(w.language, w.text): w for w in gold.weak_crisis_examples(root)}
+    weak_examples = [_weak_example(weak[i], i, by_text) for i in crisis_rows]
     weak_keywords = [
         keyword_result(TagInput(transcript=e.text, language=e.language), taxonomy, options, claims)
         for e in weak_examples
