@@ -58,6 +58,19 @@ ASSERTED = [
      "covid.hold_breath_test"),
     ("es", "Lavarse la nariz con solución salina previene el coronavirus", "covid.saline_rinse"),
     ("pt", "Luz UV nas mãos mata o coronavírus", "covid.uv_lamp_skin"),
+    ("fr", "La cocaïne protège du coronavirus", "covid.cocaine"),
+    ("en", "Drink water every 15 minutes so the virus is washed down into your stomach where the acid kills it",
+     "covid.water_flush"),
+    ("id", "minum air setiap 15 menit supaya virus corona masuk ke lambung", "covid.water_flush"),
+    ("es", "los niños son inmunes al coronavirus", "covid.young_people_immune"),
+    ("en", "Kids can't catch covid, send them back to school", "covid.young_people_immune"),
+    ("en", "After my covid vaccine a magnet sticks to my arm", "vaccine.magnetic"),
+    ("ja", "ワクチンを打ったら腕に磁石がくっつく", "vaccine.magnetic"),
+    ("id", "vaksin covid mengandung babi, haram", "vaccine.forbidden_ingredients"),
+    ("en", "The covid vaccine contains aborted fetal cells", "vaccine.forbidden_ingredients"),
+    ("en", "COVID-19 is fake", "covid.denial"),
+    ("es", "el covid no existe, es una farsa", "covid.denial"),
+    ("id", "corona cuma konspirasi elit global", "covid.denial"),
 ]
 
 
@@ -82,6 +95,11 @@ NOT_ASSERTED = [
     ("ja", "抗生物質でコロナが治るというのはデマです"),
     ("ko", "백신이 자폐를 일으킨다는 것은 가짜뉴스"),
     ("en", "Myth: mosquito bites spread the coronavirus. There is no evidence that they do."),
+    ("id", "vaksin sinovac halal dan tidak mengandung babi"),
+    ("en", "Fact check: No, the covid vaccine does not make you magnetic"),
+    ("en", "Are children immune to covid?"),
+    ("en", "Covid is not a hoax, people are dying"),
+    ("en", "Saying covid vaccines cause autism is a hoax"),
 ]
 
 
@@ -101,6 +119,11 @@ TRUE_STATEMENTS = [
     ("id", "akhirnya dapet vaksin kedua, semoga sehat selalu"),
     ("ja", "ワクチンを打ってきた。腕が少し痛い"),
     ("ko", "오늘 백신 맞았어요"),
+    ("en", "The vaccine helps kids become immune to covid"),
+    ("en", "Drink water and rest if you have covid, it helps your body recover"),
+    ("en", "Most children infected with covid have mild symptoms."),
+    ("en", "There is no cure for covid yet"),
+    ("es", "no existe cura para el covid"),
 ]
 
 

@@ -123,6 +123,10 @@ NOT_A_CRISIS_LINE = [
     ("en", "my dad was killing himself laughing at the movie"),
     ("es", "me corté el pelo ayer"),
     ("pt", "me cortei fazendo comida"),
+    ("id", "gol bunuh diri di menit terakhir bikin kalah"),
+    ("pt", "postei a dança no insta, fiz o famoso suicídio social"),
+    ("pt", "não adote aquele esquema tático suicida de novo"),
+    ("es", "fue un suicidio político para el partido"),
 ]
 
 MENTION = [
