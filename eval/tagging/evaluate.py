@@ -65,6 +65,9 @@ def primary_topic(result: TagResult, topics: Sequence[str]) -> str:
     return next((t for t in topics if t in emitted), NONE)
 
 
+REDDIT_KINDS = ("suicidewatch", "other_health", "non_health")  # the crisis line's table, in this order
+
+
 def _reddit_kind(labels: frozenset[str]) -> str:
     if gold.CRISIS_TOPIC in labels:
         return "suicidewatch"
@@ -85,6 +88,8 @@ def evaluate_reddit(
     controls = [r for r, g in zip(results, gold_labels, strict=True) if g == NONE]
     kinds = [_reddit_kind(e.gold) for e in labelled]
     lines = [gold.Prediction({t.topic: t.score for t in r.topics}, r.risk).crisis_line() for r in results]
+    per_kind = Counter(kinds)
+    lines_per_kind = Counter(k for k, line in zip(kinds, lines, strict=True) if line)
     return {
         "n": len(labelled),
         "single_label": [s.as_dict() for s in single],
@@ -97,9 +102,7 @@ def evaluate_reddit(
         # The crisis line by kind of subreddit: an out-of-sample check of the English crisis threshold (set on
         # the dev split's r/SuicideWatch against the other health subreddits).
         "crisis_line_by_subreddit_kind": {
-            kind: {"n": sum(k == kind for k in kinds), "lines": sum(k == kind and line for k, line in zip(kinds, lines,
-                                                                                                        strict=True))}
-            for kind in ("suicidewatch", "other_health", "non_health")
+            kind: {"n": per_kind[kind], "lines": lines_per_kind[kind]} for kind in REDDIT_KINDS
         },
         "controls_any_health_topic": {
             "n": len(controls), "tagged": sum(bool(r.topics) for r in controls),

@@ -104,9 +104,7 @@ def _reddit(reddit: dict[str, dict]) -> list[str]:
     for name, v in reddit.items():
         s = next(r for r in v["single_label"] if r["topic"] == "suicide_self_harm")
         c = v["controls_any_health_topic"]
-        k = v["crisis_line_by_subreddit_kind"]
-        by_kind = " / ".join(f"{k[kind]['lines']}/{k[kind]['n']}" for kind in ("suicidewatch", "other_health",
-                                                                               "non_health"))
+        by_kind = " / ".join(f"{k['lines']}/{k['n']}" for k in v["crisis_line_by_subreddit_kind"].values())
         lines.append(f"| {name} | {v['n']} | {v['macro_f1']:.3f} | {s['precision']:.2f} / {s['recall']:.2f} "
                      f"| {c['tagged']}/{c['n']} | {by_kind} | {v['ms_per_text']:.1f} |")
     return lines + [""]

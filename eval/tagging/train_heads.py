@@ -326,7 +326,8 @@ def _weak_example(row: learned_data.Row, index: int, tweets: Mapping[tuple[str, 
     """A crisis-labelled weak row as the threshold per language reads it: the tweet itself, or the Reddit post
     with its row's crisis label (r/SuicideWatch "suicidal")."""
     if row.source == learned_data.REDDIT_CRISIS:
-        return GoldText(f"reddit-{index}", row.text, row.language, frozenset(), bool(row.labels[-1]), row.source)
+        suicidal = bool(row.labels[HEADS.index(CRISIS_HEAD)])
+        return GoldText(f"reddit-{index}", row.text, row.language, frozenset(), suicidal, row.source)
     return tweets[(row.language, row.text)]
 
 
