@@ -75,6 +75,10 @@ AS_PEOPLE_WRITE = [
     ("nutrition", "pt", "preciso fazer dieta e comer saudável"),
     ("stress", "en", "I'm so stressed at work I can't sleep anymore"),
     ("stress", "id", "capek banget sama kerjaan, tiap hari lembur"),
+    ("stress", "en", "I wake up dreading work and I'm scared of losing my job"),
+    ("stress", "es", "el estrés laboral me tiene sin dormir"),
+    ("stress", "id", "stres kerja terus, beban kerja numpuk"),
+    ("nutrition", "en", "any food recommendations for eating better on a budget?"),
     ("depression", "en", "I either feel sad or I feel nothing anymore"),
     ("depression", "es", "en fin la vida es un asco"),
     ("depression", "pt", "não consigo estar bem, nada me faz feliz"),
@@ -292,7 +296,8 @@ def test_literal_gate_never_hides_a_term(taxonomy):
 
 
 def test_literal_gate_skips_text_without_health_literals(taxonomy):
-    assert taxonomy.matchers["en"].candidate_topics("the train leaves at noon from the station") == ()
+    # ("leaves" would pass the gate: "leave" is the literal of "leave this world")
+    assert taxonomy.matchers["en"].candidate_topics("the train departs at noon from the station") == ()
     assert {t.topic for t in taxonomy.matchers["en"].candidate_topics("i feel so depressed")} >= {"depression"}
 
 

@@ -65,6 +65,14 @@ CURRENT = [
     ("ko", "자살하고 싶다"),
     ("ja", "もう生きていたくない"),
     ("ko", "살고 싶지 않아"),
+    # the Columbia scale's first question as tweets write it; a recalled attempt; spellings and slang
+    ("es", "quiero dormir y nunca más despertar"),
+    ("es", "creo que ya no quiero despertar"),
+    ("es", "la verdad ya no quiero ni existir"),
+    ("pt", "eu quase me matei duas vezes esse ano"),
+    ("id", "mau bndir aja rasanya"),
+    ("id", "pengen matiin diri sendiri"),
+    ("en", "I held a knife to my throat again last night"),
 ]
 
 # Medium terms: the topic (a "mention" until the crisis head or a second term says current; current at once in
@@ -89,6 +97,11 @@ INDIRECT = [
     ("pt", "queria dormir pra sempre"),
     ("pt", "Se eu não sair logo vou me matar"),
     ("fr", "je veux dormir pour toujours"),
+    ("id", "aku gamau hidup"),
+    ("pt", "todo mundo seria melhor sem mim"),
+    ("es", "no vale la pena seguir viviendo"),
+    ("en", "I want to stop cutting but I can't"),
+    ("en", "nobody would notice, I could just leave this world"),
 ]
 
 NOT_A_CRISIS_LINE = [
@@ -162,6 +175,20 @@ def test_ideation_plans_and_slang_are_a_current_risk_with_the_crisis_line(taxono
 @pytest.mark.parametrize(("language", "text"), INDIRECT)
 def test_indirect_ideation_names_the_topic(taxonomy, language, text):
     assert "suicide_self_harm" in run(taxonomy, language, text).topic_ids(), text
+
+
+# No crisis term, though the learned crisis head may still read the words as a risk (it does for both: short
+# texts near ideation in meaning), which is the head's call, not the taxonomy's.
+NO_CRISIS_TERM = [
+    ("id", "mau ga mau hidup harus tetap jalan"),  # "like it or not", not "ga mau hidup" (not wanting to live)
+    ("pt", "não quero estar aqui quando ele chegar"),  # "nao quero estar aqui" only supports in Portuguese
+]
+
+
+@pytest.mark.parametrize(("language", "text"), NO_CRISIS_TERM)
+def test_near_misses_of_a_crisis_term_match_none(taxonomy, language, text):
+    got = run(taxonomy, language, text)
+    assert got.risk == "none" and "suicide_self_harm" not in got.topic_ids(), (text, got)
 
 
 def test_a_negation_right_before_the_wish_still_negates_it_after_if(taxonomy):
