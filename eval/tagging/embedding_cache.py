@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from workers.tagging.normalize import repair_mojibake
+
 
 class Encoder(Protocol):
     """Anything that embeds a batch of texts (``workers.tagging.encoder.MultilingualEncoder``)."""
@@ -37,6 +39,7 @@ def _key(text: str) -> str:
 
 def embed_cached(encoder: Encoder, texts: Sequence[str], batch: int = 256) -> np.ndarray:
     """Embeddings of ``texts``: read from the cache, the missing ones computed and added to it."""
+    texts = [repair_mojibake(t) for t in texts]  # what the stage embeds (core.learned_text)
     path = cache_path(encoder.name)
     known: dict[str, np.ndarray] = {}
     if path.exists():

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from workers.tagging.claims import CLAIM_SOURCE, ClaimMatcher
 from workers.tagging.learned import CRISIS_HEAD, NEVER_VETO, HeadPolicy
-from workers.tagging.normalize import hashtag_spans, normalize_text
+from workers.tagging.normalize import hashtag_spans, normalize_text, repair_mojibake
 from workers.tagging.taxonomy import Taxonomy, TermHit
 from workers.tagging.types import (
     LEARNED_SOURCE,
@@ -366,8 +366,9 @@ def _evidence_order(evidence: TopicEvidence) -> tuple[int, int, int]:
 
 
 def learned_text(fields: TagInput) -> str:
-    """The text the learned signal reads: transcript, caption and hashtags."""
-    return "\n".join(part for part in (fields.transcript, fields.caption, " ".join(fields.hashtags)) if part)
+    """The text the learned signal reads: transcript, caption and hashtags, mojibake repaired as the terms see it."""
+    parts = (fields.transcript, fields.caption, " ".join(fields.hashtags))
+    return repair_mojibake("\n".join(part for part in parts if part))
 
 
 # --- Known false health claims (claims.py): misinformation evidence of their own -----------------------

@@ -6,10 +6,41 @@ call :func:`normalize_field` on the same input and slice.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
+
+# UTF-8 read as Windows-1252 ("ð\u0178\u00a5\u00b2" for 🥲, "Ã©" for é): a UTF-8 lead byte seen as Â-ô followed by
+# a continuation byte seen as \x80-\xbf or one of the letters cp1252 puts at 0x80-0x9f.
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]"
+)
+
+
+def _cp1252_byte(char: str) -> bytes:
+    try:
+        return char.encode("cp1252")
+    except UnicodeEncodeError:
+        if ord(char) < 256:  # the five bytes cp1252 leaves undefined pass through as Latin-1
+            return bytes([ord(char)])
+        raise
+
+
+def repair_mojibake(text: str) -> str:
+    """``text`` re-decoded when it is UTF-8 that was read as Windows-1252 somewhere upstream.
+
+    Such text glues letters to the words beside them ("bunuh diriðŸ¥²" for "bunuh diri🥲"), so a term stops
+    at no word boundary; one in six Indonesian tweets of the weak crisis set reads this way. A text that does
+    not re-decode as UTF-8 in full is returned unchanged, so real "Ã" or "â" in a text is left alone.
+    """
+    if not _MOJIBAKE.search(text):
+        return text
+    try:
+        return b"".join(_cp1252_byte(c) for c in text).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 @lru_cache(maxsize=4096)
@@ -23,6 +54,8 @@ def _fold_char(char: str) -> str:
 
 def normalize_text(text: str) -> str:
     """NFKC, casefold, straight apostrophes and Latin accents folded ("Depresión" -> "depresion")."""
+    if not text.isascii():
+        text = repair_mojibake(text)
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
     if folded.isascii():
         return folded  # nothing to fold; most captions and transcripts, and a per-character loop otherwise

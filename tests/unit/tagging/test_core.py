@@ -11,6 +11,7 @@ from eval.tagging.eval_data import tricky_cases
 from workers.errors import InfrastructureError
 from workers.tagging import TagInput, TagOptions, load_taxonomy, normalize_field, tag
 from workers.tagging.core import select_languages
+from workers.tagging.normalize import repair_mojibake
 from workers.tagging.taxonomy import build_taxonomy
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
@@ -163,6 +164,34 @@ def test_evidence_offsets_index_normalized_field(taxonomy):
     evidence = next(t for t in result.topics if t.topic == "depression").evidence[0]
     assert evidence.source == "caption"
     assert normalize_field("caption", caption)[evidence.start : evidence.end] == "depresion"
+
+
+def _read_as_cp1252(text: str) -> str:
+    """``text``'s UTF-8 bytes read as Windows-1252 (the undefined bytes as Latin-1): how mojibake is made."""
+    return "".join(bytes([b]).decode("cp1252", errors="strict") if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else chr(b)
+                   for b in text.encode("utf-8"))
+
+
+@pytest.mark.parametrize("text", ["aku beneran bunuh diri🥲", "me sinto tão só 😭😭", "déjà vu ❤️‍🔥 señor"])
+def test_mojibake_is_repaired_and_clean_text_left_alone(text):
+    broken = _read_as_cp1252(text)
+    assert broken != text
+    assert repair_mojibake(broken) == text
+    assert repair_mojibake(text) == text
+
+
+def test_a_term_glued_to_mojibake_still_matches(taxonomy):
+    caption = _read_as_cp1252("kalo gada kamu aku beneran bunuh diri🥲")
+    assert "suicide_self_harm" in topics_of(taxonomy, caption, "id")
+    # evidence offsets still index the normalized field
+    result = tag(TagInput(caption=caption, language="id"), taxonomy, OPTIONS)
+    evidence = next(t for t in result.topics if t.topic == "suicide_self_harm").evidence[0]
+    assert normalize_field("caption", caption)[evidence.start : evidence.end] == "bunuh diri"
+
+
+def test_real_latin_text_that_looks_like_mojibake_is_kept():
+    # "Ã©" alone would re-decode to "é", but "ÃO" is no UTF-8 sequence: the text is not re-read at all.
+    assert repair_mojibake("SÃO PAULO Ã© LINDA") == "SÃO PAULO Ã© LINDA"
 
 
 def test_hashtags_match_whole_tags_with_offsets(taxonomy):

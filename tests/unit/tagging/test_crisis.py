@@ -73,6 +73,22 @@ CURRENT = [
     ("id", "mau bndir aja rasanya"),
     ("id", "pengen matiin diri sendiri"),
     ("en", "I held a knife to my throat again last night"),
+    # the wish named, tired of living, a method asked for (the searches a crisis line is shown for)
+    ("en", "what is the most painless way to die"),
+    ("id", "cara bunuh diri tanpa rasa sakit gimana"),
+    ("pt", "queria morrer sem dor"),
+    ("ja", "自殺願望がずっと消えない"),
+    ("ja", "楽に死ねる方法ないかな"),
+    ("ja", "もう生きるのに疲れた"),
+    ("ko", "자살 충동이 너무 심해"),
+    ("ko", "내일이 안 왔으면 좋겠다"),
+    ("en", "honestly life isn't worth living"),
+    ("es", "quisiera no haber nacido"),
+    ("pt", "queria não ter nascido"),
+    ("id", "nyesel dilahirin ke dunia ini"),
+    ("ja", "今夜死のうと思う"),
+    ("ko", "자다가 죽었으면 좋겠어"),
+    ("ko", "또 손목을 그었어"),
 ]
 
 # Medium terms: the topic (a "mention" until the crisis head or a second term says current; current at once in
@@ -101,6 +117,11 @@ INDIRECT = [
     ("pt", "todo mundo seria melhor sem mim"),
     ("es", "no vale la pena seguir viviendo"),
     ("en", "I want to stop cutting but I can't"),
+    ("en", "I've been hurting myself again"),
+    ("pt", "todo mundo ficaria melhor sem mim"),
+    ("id", "semua orang lebih baik tanpa aku"),
+    ("ja", "私がいない方がみんな幸せ"),
+    ("ko", "내가 없는 게 모두에게 나아"),
     ("en", "nobody would notice, I could just leave this world"),
 ]
 
