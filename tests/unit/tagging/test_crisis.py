@@ -89,6 +89,9 @@ CURRENT = [
     ("ja", "今夜死のうと思う"),
     ("ko", "자다가 죽었으면 좋겠어"),
     ("ko", "또 손목을 그었어"),
+    # the plea as a sense drops only itself: the author's own wish beside it still counts
+    ("en", "everyone keeps saying don't die but I want to die"),
+    ("ko", "다들 죽지 마래 근데 나 진짜 죽고 싶어"),
 ]
 
 # Medium terms: the topic (a "mention" until the crisis head or a second term says current; current at once in
@@ -161,6 +164,13 @@ NOT_A_CRISIS_LINE = [
     ("pt", "postei a dança no insta, fiz o famoso suicídio social"),
     ("pt", "não adote aquele esquema tático suicida de novo"),
     ("es", "fue un suicidio político para el partido"),
+    # a plea to someone else speaks of the listener (a game, a drama, a pet), not of the author
+    ("en", "don't die please, one more level"),
+    ("es", "no te mueras por favor"),
+    ("pt", "não morre por favor"),
+    ("id", "jangan mati dulu ya"),
+    ("ja", "死なないで"),
+    ("ko", "죽지마. 죽지마 제발"),
 ]
 
 MENTION = [
