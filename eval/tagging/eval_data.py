@@ -6,6 +6,7 @@
   (never read; reported separately).
 - SIB-200: the same sentences in 12 languages; topic labels by sentence id in ``sib200_labels.yaml``.
 - Tricky cases: ``tricky_cases.yaml``, hand-written non-health senses and negations.
+- Crisis probes: ``crisis_probes.yaml``, the same plain crisis statements hand-written in every language.
 """
 
 from __future__ import annotations
@@ -122,3 +123,8 @@ def sib_examples(root: Path, languages: tuple[str, ...] = SIB_LANGUAGES) -> list
 def tricky_cases() -> list[dict]:
     """The hand-written tricky cases (text, lang, expect, forbid)."""
     return yaml.safe_load((PACKAGE_DIR / "tricky_cases.yaml").read_text(encoding="utf-8"))["cases"]
+
+
+def crisis_probes() -> list[dict]:
+    """The plain crisis statements written in every language (lang, kind, text)."""
+    return yaml.safe_load((PACKAGE_DIR / "crisis_probes.yaml").read_text(encoding="utf-8"))["probes"]

@@ -130,6 +130,29 @@ def evaluate_tricky(
     return {"per_language": {k: {"passed": passed[k], "total": n} for k, n in total.items()}, "failures": failures}
 
 
+AMBIGUOUS = "ambiguous"  # a probe as often exasperation as a crisis: reported apart
+
+
+def evaluate_probes(
+    probes: list[dict], taxonomy: Taxonomy, options: TagOptions, signal: TopicSignal | None = None
+) -> dict:
+    """Per language: how many crisis probes get the crisis topic and the crisis line, and the ones without it."""
+    counts: dict[str, Counter[str]] = {}
+    without_line = []
+    for probe in probes:
+        result = tag(TagInput(caption=probe["text"], language=probe["lang"]), taxonomy, options, signal)
+        line = gold.Prediction({t.topic: t.score for t in result.topics}, result.risk).crisis_line()
+        group = "ambiguous" if probe["kind"] == AMBIGUOUS else "crisis"
+        tally = counts.setdefault(probe["lang"], Counter())
+        tally[f"{group}_n"] += 1
+        tally[f"{group}_topic"] += gold.CRISIS_TOPIC in result.topic_ids()
+        tally[f"{group}_line"] += line
+        if group == "crisis" and not line:
+            without_line.append({"lang": probe["lang"], "kind": probe["kind"], "text": probe["text"],
+                                 "risk": result.risk})
+    return {"per_language": {lang: dict(c) for lang, c in counts.items()}, "crisis_without_line": without_line}
+
+
 def reliability(probabilities: np.ndarray, examples: Sequence[gold.GoldText]) -> dict:
     """Per head: bins of cross-validated calibrated probability, mean probability and observed rate."""
     out = {}
@@ -278,6 +301,9 @@ def run(root: Path, options: TagOptions, out_dir: Path, heads_out: Path | None =
     }
     report["weak_one_medium_term"] = one_medium_term_share(gold.weak_crisis_examples(root), taxonomy, options)
     report["tricky"] = evaluate_tricky(eval_data.tricky_cases(), taxonomy, options, signal, claims)
+    probes = eval_data.crisis_probes()
+    report["crisis_probes"] = {"keywords": evaluate_probes(probes, taxonomy, options),
+                               "adopted": evaluate_probes(probes, taxonomy, options, signal)}
     return report
 
 

@@ -110,6 +110,24 @@ def _reddit(reddit: dict[str, dict]) -> list[str]:
     return lines + [""]
 
 
+def _probes(probes: dict) -> list[str]:
+    lines = ["", "## Plain crisis statements in every language (eval/tagging/crisis_probes.yaml, hand-written)", "",
+             "Ideation, burden, self-harm, attempts and plans given the crisis topic / the crisis line; 'ambiguous' "
+             "statements (as often exasperation) apart.", "",
+             "| language | configuration | crisis statements: topic | crisis line | ambiguous: topic | crisis line |",
+             "|---|---|---|---|---|---|"]
+    for lang in probes["keywords"]["per_language"]:
+        for config in ("keywords", "adopted"):
+            c = probes[config]["per_language"][lang]
+            lines.append(f"| {lang} | {config} | {c.get('crisis_topic', 0)}/{c.get('crisis_n', 0)} | "
+                         f"{c.get('crisis_line', 0)}/{c.get('crisis_n', 0)} | {c.get('ambiguous_topic', 0)}/"
+                         f"{c.get('ambiguous_n', 0)} | {c.get('ambiguous_line', 0)}/{c.get('ambiguous_n', 0)} |")
+    lines += ["", "Crisis statements without the crisis line (adopted):", ""]
+    lines += [f"- [{p['lang']}, {p['kind']}] {p['text']} (risk {p['risk']})"
+              for p in probes["adopted"]["crisis_without_line"]] or ["- none"]
+    return lines
+
+
 def write_markdown(report: dict) -> str:
     """Render the evaluation report as markdown."""
     gold = report["gold_dev"]
@@ -174,6 +192,7 @@ def write_markdown(report: dict) -> str:
     lines += ["## Tricky hand-written cases", "",
               ", ".join(f"{lang}: {v['passed']}/{v['total']}" for lang, v in tricky["per_language"].items()), ""]
     lines += [f"- FAIL [{f['lang']}] {f['text']} -> {f['got']}" for f in tricky["failures"]]
+    lines += _probes(report["crisis_probes"])
     adopted = gold["adopted_crossvalidated"]
     lines += ["", "## Errors that matter (adopted, cross-validated)", ""]
     lines += _listed("Missed help lines: crisis texts without the crisis line", adopted["missed_help_lines"])

@@ -76,3 +76,23 @@ def test_every_product_language_tags_the_sib200_health_sentences_within_5_points
     english = sib["en"]["macro_f1"]
     behind = {lang: round(english - sib[lang]["macro_f1"], 3) for lang in ("id", "es", "pt", "fr", "ja", "ko")}
     assert all(gap <= 0.05 for gap in behind.values()), behind
+
+
+def test_crisis_probes_are_the_same_statements_in_every_language_and_counted():
+    from collections import Counter
+
+    from eval.tagging.eval_data import crisis_probes
+    from eval.tagging.evaluate import evaluate_probes
+
+    probes = crisis_probes()
+    kinds = {lang: Counter(p["kind"] for p in probes if p["lang"] == lang) for lang in {p["lang"] for p in probes}}
+    assert set(kinds) == {"en", "es", "pt", "id", "ja", "ko"}
+    assert all(k["ambiguous"] >= 2 and sum(k.values()) >= 16 for k in kinds.values()), kinds
+    result = evaluate_probes(probes, load_taxonomy(), TagOptions(use_learned_signal=False))
+    for lang, counts in result["per_language"].items():
+        assert counts["crisis_n"] + counts["ambiguous_n"] == sum(kinds[lang].values())
+        # every crisis statement names the topic from the words alone but two left to the head: "aku minum banyak
+        # obat" (as often a sick person's day) and ずっと眠っていたい (as often a lazy Sunday)
+        assert counts["crisis_topic"] >= counts["crisis_n"] - (1 if lang in ("id", "ja") else 0), (lang, counts)
+    without = {(p["lang"], p["text"]) for p in result["crisis_without_line"]}
+    assert ("es", "quisiera no haber nacido") not in without
