@@ -142,7 +142,7 @@ def evaluate_probes(
     for probe in probes:
         result = tag(TagInput(caption=probe["text"], language=probe["lang"]), taxonomy, options, signal)
         line = gold.Prediction({t.topic: t.score for t in result.topics}, result.risk).crisis_line()
-        group = "ambiguous" if probe["kind"] == AMBIGUOUS else "crisis"
+        group = AMBIGUOUS if probe["kind"] == AMBIGUOUS else "crisis"
         tally = counts.setdefault(probe["lang"], Counter())
         tally[f"{group}_n"] += 1
         tally[f"{group}_topic"] += gold.CRISIS_TOPIC in result.topic_ids()

@@ -53,7 +53,7 @@ def _fold_char(char: str) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """NFKC, casefold, straight apostrophes and Latin accents folded ("Depresión" -> "depresion")."""
+    """Mojibake repaired, NFKC, casefold, straight apostrophes and Latin accents folded ("Depresión" -> "depresion")."""
     if not text.isascii():
         text = repair_mojibake(text)
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
