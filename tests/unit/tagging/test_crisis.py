@@ -89,6 +89,11 @@ CURRENT = [
     ("ja", "今夜死のうと思う"),
     ("ko", "자다가 죽었으면 좋겠어"),
     ("ko", "또 손목을 그었어"),
+    # an overdose taken
+    ("en", "I took a bunch of pills an hour ago"),
+    ("pt", "tomei todos os remédios da caixa"),
+    ("ja", "さっき薬を大量に飲んだ"),
+    ("ko", "약을 한꺼번에 먹었어"),
     # the plea as a sense drops only itself: the author's own wish beside it still counts
     ("en", "everyone keeps saying don't die but I want to die"),
     ("ko", "다들 죽지 마래 근데 나 진짜 죽고 싶어"),
