@@ -414,6 +414,20 @@ def _is_short(fields: TagInput, options: TagOptions) -> bool:
     return len(learned_text(fields).split()) <= options.crisis_bar_max_words
 
 
+def _drop_passing_mentions(
+    found: Mapping[str, list[tuple[TermHit, TopicEvidence]]], scores: dict[str, float], fields: TagInput,
+    taxonomy: Taxonomy, options: TagOptions,
+) -> None:
+    """Untag the taxonomy's passing-mention topics that a long text names once, in its words (a hashtag is
+    the creator saying what the video is about, so it always counts)."""
+    once = [t for t in taxonomy.passing_mention_topics if len(found.get(t, ())) == 1 and scores.get(t, 0.0) > 0.0]
+    if not once or len(learned_text(fields).split()) < options.passing_mention_min_words:
+        return
+    for topic in once:
+        if found[topic][0][1].source != "hashtags":
+            scores[topic] = 0.0
+
+
 def keyword_result(
     fields: TagInput, taxonomy: Taxonomy, options: TagOptions, claims: ClaimMatcher | None = None
 ) -> KeywordResult:
@@ -423,6 +437,7 @@ def keyword_result(
     if claims is not None:
         add_claim_matches(found, fields, taxonomy, options, claims)
     scores = {t: _topic_score(m, options) for t, m in found.items()}
+    _drop_passing_mentions(found, scores, fields, taxonomy, options)
     risk = keyword_risk(found, scores.get(CRISIS_TOPIC, 0.0), taxonomy, options, fields.language)
     ruled_out = frozenset(t for t in dropped if scores.get(t, 0.0) < options.min_score)
     outright = frozenset(t for t in ruled_out if dropped[t] > WEAKLY_NEGATED)

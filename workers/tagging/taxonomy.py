@@ -94,6 +94,8 @@ class Taxonomy:
     mention_terms: frozenset[tuple[str, str]] = frozenset()  # (topic, term): names the subject, no risk
     # Languages where one medium first-person crisis term is a current risk on its own (see taxonomy.yaml).
     current_on_one_medium: frozenset[str] = frozenset()
+    # Topics a long text is not about when it names them once in passing (``passing_mention`` in taxonomy.yaml).
+    passing_mention_topics: frozenset[str] = frozenset()
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -353,6 +355,9 @@ def build_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
             ),
             current_on_one_medium=frozenset(
                 str(lang) for spec in data["topics"].values() for lang in spec.get("current_on_one_medium") or ()
+            ),
+            passing_mention_topics=frozenset(
+                topic for topic, spec in data["topics"].items() if spec.get("passing_mention", False)
             ),
         )
     except (KeyError, TypeError, AttributeError, re.error) as exc:

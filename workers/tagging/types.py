@@ -59,6 +59,9 @@ class TagOptions:
             in a text of at most this many words (a caption, a tweet): in a long post one idiom or quoted
             phrase does not speak for the whole text the head reads. A negated crisis term ("I'm not
             suicidal") bars it at any length.
+        passing_mention_min_words: in a text of at least this many words (a Reddit post, a long video's
+            transcript), a topic marked ``passing_mention`` in the taxonomy is not tagged on one occurrence of
+            one term: "the stress of moving" amid a post about something else is not what the post is about.
     """
 
     min_score: float = 0.5
@@ -70,6 +73,7 @@ class TagOptions:
     use_learned_signal: bool = True
     current_min_score: float = 0.75
     crisis_bar_max_words: int = 50
+    passing_mention_min_words: int = 80
 
 
 @dataclass(frozen=True)

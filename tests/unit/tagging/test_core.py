@@ -338,3 +338,33 @@ def test_gate_reports_every_overlapping_literal():
     assert gate.topics_in("zabcd") == {"x", "y", "z"}  # "ab" stands for "abc" too; "bcd" overlaps it
     assert gate.topics_in("zbc") == frozenset()
     assert literal_gate([("", "x")]) is None  # a term without a literal: nothing can be ruled out
+
+
+# A long post that names stress once, in passing, is about something else (taxonomy `passing_mention`).
+LONG_POST = (
+    "My brother and I finally finished renovating the old garage into a workshop this summer. We replaced the "
+    "roof, poured a new floor, rewired the lights and built two benches along the back wall. The hardest part "
+    "was the stress of moving all the tools out while the concrete cured, but the neighbours lent us their "
+    "shed. Next we want to add a wood stove, shelves for the lumber and a small window facing the garden so "
+    "the room gets some light in the afternoon when we are working on furniture for the house."
+)
+
+
+def test_one_passing_mention_in_a_long_post_is_not_its_topic(taxonomy):
+    assert len(LONG_POST.split()) >= OPTIONS.passing_mention_min_words
+    assert "stress" not in topics_of(taxonomy, LONG_POST, "en")
+    # Named twice, the post is about it; a hashtag is the creator saying so; a caption is short.
+    assert "stress" in topics_of(taxonomy, LONG_POST + " The stress is real.", "en")
+    assert "stress" in topics_of(taxonomy, LONG_POST, "en", hashtags=("#stress",))
+    assert "stress" in topics_of(taxonomy, "the stress of moving all the tools out", "en")
+
+
+def test_passing_mention_spares_crisis_and_mental_health_topics(taxonomy):
+    # Only everyday words are marked: a single crisis or depression term in a long post still counts.
+    assert taxonomy.passing_mention_topics == {"stress", "infectious_disease"}
+    assert "depression" in topics_of(taxonomy, LONG_POST.replace("stress", "depression"), "en")
+
+
+def test_post_traumatic_stress_is_not_stress(taxonomy):
+    assert "stress" not in topics_of(taxonomy, "living with post traumatic stress disorder", "en")
+    assert "stress" not in topics_of(taxonomy, "trastorno de estrés postraumático", "es")

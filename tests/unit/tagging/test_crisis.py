@@ -94,6 +94,12 @@ CURRENT = [
     ("pt", "tomei todos os remédios da caixa"),
     ("ja", "さっき薬を大量に飲んだ"),
     ("ko", "약을 한꺼번에 먹었어"),
+    # a suicide note written, the burden said of oneself with everyone named, dying tonight
+    ("ja", "昨日遺書を書いた"),
+    ("ja", "私がいない方がみんな幸せになれる"),
+    ("ko", "어제 유서를 썼어"),
+    ("ko", "내가 없는 게 모두에게 나아"),
+    ("ko", "오늘 밤 죽으려고"),
     # the plea as a sense drops only itself: the author's own wish beside it still counts
     ("en", "everyone keeps saying don't die but I want to die"),
     ("ko", "다들 죽지 마래 근데 나 진짜 죽고 싶어"),
@@ -185,6 +191,9 @@ MENTION = [
     ("en", "The singer killed himself in 1994, the band said in a statement"),
     ("es", "mi mejor amigo se suicidó el año pasado"),
     ("pt", "meu primo se suicidou ontem"),
+    # 遺書 / 유서 alone: a will, a novel's title
+    ("ja", "祖父の遺書が見つかった"),
+    ("ko", "유서라는 제목의 소설을 읽었다"),
 ]
 
 
