@@ -131,26 +131,33 @@ def evaluate_tricky(
 
 
 AMBIGUOUS = "ambiguous"  # a probe as often exasperation as a crisis: reported apart
+FIGURATIVE = frozenset({"hyperbole", "abuse", "everyday"})  # no one at risk: the crisis line is a false one
+
+
+def _probe_group(kind: str) -> str:
+    return kind if kind == AMBIGUOUS else "figurative" if kind in FIGURATIVE else "crisis"
 
 
 def evaluate_probes(
     probes: list[dict], taxonomy: Taxonomy, options: TagOptions, signal: TopicSignal | None = None
 ) -> dict:
-    """Per language: how many crisis probes get the crisis topic and the crisis line, and the ones without it."""
+    """Per language: how many crisis probes get the crisis topic and the crisis line, and the ones without it;
+    how many figurative ones get the line, and which."""
     counts: dict[str, Counter[str]] = {}
-    without_line = []
+    without_line, false_line = [], []
     for probe in probes:
         result = tag(TagInput(caption=probe["text"], language=probe["lang"]), taxonomy, options, signal)
         line = gold.Prediction({t.topic: t.score for t in result.topics}, result.risk).crisis_line()
-        group = AMBIGUOUS if probe["kind"] == AMBIGUOUS else "crisis"
+        group = _probe_group(probe["kind"])
         tally = counts.setdefault(probe["lang"], Counter())
         tally[f"{group}_n"] += 1
         tally[f"{group}_topic"] += gold.CRISIS_TOPIC in result.topic_ids()
         tally[f"{group}_line"] += line
-        if group == "crisis" and not line:
-            without_line.append({"lang": probe["lang"], "kind": probe["kind"], "text": probe["text"],
-                                 "risk": result.risk})
-    return {"per_language": {lang: dict(c) for lang, c in counts.items()}, "crisis_without_line": without_line}
+        if (group == "crisis" and not line) or (group == "figurative" and line):
+            listed = without_line if group == "crisis" else false_line
+            listed.append({"lang": probe["lang"], "kind": probe["kind"], "text": probe["text"], "risk": result.risk})
+    return {"per_language": {lang: dict(c) for lang, c in counts.items()}, "crisis_without_line": without_line,
+            "figurative_with_line": false_line}
 
 
 def reliability(probabilities: np.ndarray, examples: Sequence[gold.GoldText]) -> dict:

@@ -113,18 +113,23 @@ def _reddit(reddit: dict[str, dict]) -> list[str]:
 def _probes(probes: dict) -> list[str]:
     lines = ["", "## Plain crisis statements in every language (eval/tagging/crisis_probes.yaml, hand-written)", "",
              "Ideation, burden, self-harm, attempts and plans given the crisis topic / the crisis line; 'ambiguous' "
-             "statements (as often exasperation) apart.", "",
-             "| language | configuration | crisis statements: topic | crisis line | ambiguous: topic | crisis line |",
-             "|---|---|---|---|---|---|"]
+             "statements (as often exasperation) apart; figurative ones (hyperbole, abuse aimed at another, an "
+             "everyday 'died': no one at risk) given the crisis line.", "",
+             "| language | configuration | crisis statements: topic | crisis line | ambiguous: topic | crisis line "
+             "| figurative: crisis line |",
+             "|---|---|---|---|---|---|---|"]
     for lang in probes["keywords"]["per_language"]:
         for config in ("keywords", "adopted"):
             c = probes[config]["per_language"][lang]
             lines.append(f"| {lang} | {config} | {c.get('crisis_topic', 0)}/{c.get('crisis_n', 0)} | "
                          f"{c.get('crisis_line', 0)}/{c.get('crisis_n', 0)} | {c.get('ambiguous_topic', 0)}/"
-                         f"{c.get('ambiguous_n', 0)} | {c.get('ambiguous_line', 0)}/{c.get('ambiguous_n', 0)} |")
-    lines += ["", "Crisis statements without the crisis line (adopted):", ""]
-    lines += [f"- [{p['lang']}, {p['kind']}] {p['text']} (risk {p['risk']})"
-              for p in probes["adopted"]["crisis_without_line"]] or ["- none"]
+                         f"{c.get('ambiguous_n', 0)} | {c.get('ambiguous_line', 0)}/{c.get('ambiguous_n', 0)} | "
+                         f"{c.get('figurative_line', 0)}/{c.get('figurative_n', 0)} |")
+    for title, key in (("Crisis statements without the crisis line", "crisis_without_line"),
+                       ("Figurative statements given the crisis line", "figurative_with_line")):
+        lines += ["", f"{title} (adopted):", ""]
+        lines += [f"- [{p['lang']}, {p['kind']}] {p['text']} (risk {p['risk']})"
+                  for p in probes["adopted"].get(key, ())] or ["- none"]
     return lines
 
 

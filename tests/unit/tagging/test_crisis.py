@@ -182,6 +182,18 @@ NOT_A_CRISIS_LINE = [
     ("id", "jangan mati dulu ya"),
     ("ja", "死なないで"),
     ("ko", "죽지마. 죽지마 제발"),
+    # someone else's anger, dying of embarrassment, abuse aimed at another: the death word is ruled out, so the
+    # crisis head does not read it either (on its own the shipped head rated such captions 0.56-0.96)
+    ("en", "my boss is gonna kill me, I missed the deadline"),
+    ("es", "me muero de vergüenza, se me cayó el café"),
+    ("es", "mi papá me va a matar cuando vea el coche"),
+    ("pt", "tô morrendo de vergonha de ontem"),
+    ("pt", "vai se matar, ninguém te aguenta"),
+    ("id", "bapakku bakal bunuh aku kalau tahu"),
+    ("id", "bunuh diri aja sana, ga guna lo"),
+    ("ja", "恥ずかしすぎて死にそう"),
+    ("ja", "死ねよ、うざい"),
+    ("ko", "부끄러워서 죽을 것 같아"),
 ]
 
 MENTION = [
@@ -252,6 +264,9 @@ def test_hyperbole_and_insults_get_no_crisis_line(taxonomy, language, text):
     ("en", "go kill yourself, nobody wants you here"),
     ("ko", "너 같은 건 나가 죽어"),
     ("es", "en el colegio me acosaban todos los días"),
+    ("pt", "vai se matar, ninguém te aguenta"),
+    ("id", "bunuh diri aja sana, ga guna lo"),
+    ("ja", "死ねよ、うざい"),
 ])
 def test_abuse_aimed_at_others_is_bullying(taxonomy, language, text):
     got = run(taxonomy, language, text)
