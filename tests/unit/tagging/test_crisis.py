@@ -100,6 +100,15 @@ CURRENT = [
     ("ko", "어제 유서를 썼어"),
     ("ko", "내가 없는 게 모두에게 나아"),
     ("ko", "오늘 밤 죽으려고"),
+    # a plan named
+    ("en", "I have a plan to end it"),
+    ("pt", "tenho um plano pra acabar com tudo"),
+    ("id", "aku punya rencana buat mengakhiri semuanya"),
+    # French as it is written: informal wishes, an overdose taken, a plan for tonight
+    ("fr", "j'ai envie de crever"),
+    ("fr", "je veux plus vivre"),
+    ("fr", "j'ai avalé tous mes médicaments"),
+    ("fr", "je pense en finir ce soir"),
     # the plea as a sense drops only itself: the author's own wish beside it still counts
     ("en", "everyone keeps saying don't die but I want to die"),
     ("ko", "다들 죽지 마래 근데 나 진짜 죽고 싶어"),
@@ -194,6 +203,8 @@ NOT_A_CRISIS_LINE = [
     ("ja", "恥ずかしすぎて死にそう"),
     ("ja", "死ねよ、うざい"),
     ("ko", "부끄러워서 죽을 것 같아"),
+    ("fr", "je meurs de honte"),
+    ("fr", "va crever, sale type"),
 ]
 
 MENTION = [
@@ -267,6 +278,7 @@ def test_hyperbole_and_insults_get_no_crisis_line(taxonomy, language, text):
     ("pt", "vai se matar, ninguém te aguenta"),
     ("id", "bunuh diri aja sana, ga guna lo"),
     ("ja", "死ねよ、うざい"),
+    ("fr", "va crever, sale type"),
 ])
 def test_abuse_aimed_at_others_is_bullying(taxonomy, language, text):
     got = run(taxonomy, language, text)

@@ -86,7 +86,7 @@ def test_crisis_probes_are_the_same_statements_in_every_language_and_counted():
 
     probes = crisis_probes()
     kinds = {lang: Counter(p["kind"] for p in probes if p["lang"] == lang) for lang in {p["lang"] for p in probes}}
-    assert set(kinds) == {"en", "es", "pt", "id", "ja", "ko"}
+    assert set(kinds) == {"en", "es", "pt", "id", "ja", "ko", "fr"}
     assert all(k["ambiguous"] >= 2 and sum(k.values()) >= 16 for k in kinds.values()), kinds
     result = evaluate_probes(probes, load_taxonomy(), TagOptions(use_learned_signal=False))
     for lang, counts in result["per_language"].items():
