@@ -92,6 +92,16 @@ AS_PEOPLE_WRITE = [
     ("anxiety", "en", "crowded places make all my symptoms flare"),
     ("self_diagnosis", "en", "I have come to terms with the fact that I must have anxiety"),
     ("bullying", "pt", "ela já tentou suicídio por conta do hate que sempre recebeu"),
+    # Self-diagnosis from what one watched, in every product language (teen self-diagnosis, named in Indonesia).
+    ("self_diagnosis", "en", "this video made me realize I'm autistic"),
+    ("self_diagnosis", "id", "kayaknya aku kena bipolar deh abis nonton tiktok"),
+    ("self_diagnosis", "id", "aku ngerasa aku ini ADHD soalnya susah fokus"),
+    ("self_diagnosis", "id", "ciri ciri kamu punya anxiety disorder"),
+    ("self_diagnosis", "es", "este video me hizo darme cuenta de que soy autista"),
+    ("self_diagnosis", "pt", "me autodiagnostiquei com ansiedade pelo TikTok"),
+    ("self_diagnosis", "fr", "je pense que j'ai un TDAH après avoir vu ces vidéos"),
+    ("self_diagnosis", "fr", "je me suis autodiagnostiqué autiste grâce à TikTok"),
+    ("self_diagnosis", "ko", "틱톡 보고 나 ADHD인 것 같아"),
 ]
 
 
