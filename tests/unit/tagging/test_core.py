@@ -102,6 +102,14 @@ AS_PEOPLE_WRITE = [
     ("self_diagnosis", "fr", "je pense que j'ai un TDAH après avoir vu ces vidéos"),
     ("self_diagnosis", "fr", "je me suis autodiagnostiqué autiste grâce à TikTok"),
     ("self_diagnosis", "ko", "틱톡 보고 나 ADHD인 것 같아"),
+    # Not eating to lose weight, making oneself sick, losing control over eating (the SCOFF questions).
+    ("eating_disorder", "en", "3 days of not eating, I need to be thinner"),
+    ("eating_disorder", "id", "udah tiga hari gak makan biar kurus"),
+    ("eating_disorder", "es", "llevo tres días sin comer para bajar de peso"),
+    ("eating_disorder", "pt", "vomito depois de comer para emagrecer"),
+    ("eating_disorder", "fr", "je me fais vomir après chaque repas"),
+    ("eating_disorder", "ja", "食べた後に吐いてる"),
+    ("eating_disorder", "ko", "살 빼려고 삼일째 굶는 중"),
 ]
 
 
