@@ -110,6 +110,13 @@ AS_PEOPLE_WRITE = [
     ("eating_disorder", "fr", "je me fais vomir après chaque repas"),
     ("eating_disorder", "ja", "食べた後に吐いてる"),
     ("eating_disorder", "ko", "살 빼려고 삼일째 굶는 중"),
+    # Lost interest and hope, a panic attack, a relapse: the English terms' counterparts.
+    ("depression", "id", "aku gak bisa bangun dari kasur, gak ada semangat hidup"),
+    ("depression", "fr", "plus rien ne me rend heureuse"),
+    ("depression", "ja", "何をしても楽しくない"),
+    ("depression", "ko", "몇 달째 공허하고 희망이 없어"),
+    ("anxiety", "pt", "minhas crises de pânico estão piorando"),
+    ("substance_use", "es", "recaí después de tres meses sin beber"),
 ]
 
 
