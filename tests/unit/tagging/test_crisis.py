@@ -146,6 +146,9 @@ INDIRECT = [
     ("ja", "私がいない方がみんな幸せ"),
     ("ko", "내가 없는 게 모두에게 나아"),
     ("en", "nobody would notice, I could just leave this world"),
+    # the point of life denied (the negation is the term's own), a plan with a day
+    ("en", "I don't really see the point in life anymore"),
+    ("en", "I'm going to go through with it tomorrow"),
 ]
 
 NOT_A_CRISIS_LINE = [
