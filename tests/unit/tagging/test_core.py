@@ -110,6 +110,7 @@ AS_PEOPLE_WRITE = [
     ("eating_disorder", "fr", "je me fais vomir après chaque repas"),
     ("eating_disorder", "ja", "食べた後に吐いてる"),
     ("eating_disorder", "ko", "살 빼려고 삼일째 굶는 중"),
+    ("eating_disorder", "ja", "痩せたくて三日間何も食べてない"),
     # Lost interest and hope, a panic attack, a relapse: the English terms' counterparts.
     ("depression", "id", "aku gak bisa bangun dari kasur, gak ada semangat hidup"),
     ("depression", "fr", "plus rien ne me rend heureuse"),

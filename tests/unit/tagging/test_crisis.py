@@ -100,6 +100,7 @@ CURRENT = [
     ("ko", "어제 유서를 썼어"),
     ("ko", "내가 없는 게 모두에게 나아"),
     ("ko", "오늘 밤 죽으려고"),
+    ("ja", "また自分を傷つけてしまった"),
     # a plan named
     ("en", "I have a plan to end it"),
     ("pt", "tenho um plano pra acabar com tudo"),
