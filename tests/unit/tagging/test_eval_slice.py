@@ -92,6 +92,7 @@ def test_crisis_probes_are_the_same_statements_in_every_language_and_counted():
     for lang, counts in result["per_language"].items():
         assert counts["crisis_n"] + counts["ambiguous_n"] + counts["figurative_n"] == sum(kinds[lang].values())
         assert counts["figurative_n"] == kinds[lang]["hyperbole"] + kinds[lang]["abuse"] + kinds[lang]["everyday"] > 0
+        assert counts["figurative_line"] == 0, (lang, result["figurative_with_line"])  # the words alone: never
         # every crisis statement names the topic from the words alone but two left to the head: "aku minum banyak
         # obat" (as often a sick person's day) and ずっと眠っていたい (as often a lazy Sunday)
         assert counts["crisis_topic"] >= counts["crisis_n"] - (1 if lang in ("id", "ja") else 0), (lang, counts)
