@@ -153,9 +153,11 @@ def evaluate_probes(
         tally[f"{group}_n"] += 1
         tally[f"{group}_topic"] += gold.CRISIS_TOPIC in result.topic_ids()
         tally[f"{group}_line"] += line
-        if (group == "crisis" and not line) or (group == "figurative" and line):
-            listed = without_line if group == "crisis" else false_line
-            listed.append({"lang": probe["lang"], "kind": probe["kind"], "text": probe["text"], "risk": result.risk})
+        entry = {"lang": probe["lang"], "kind": probe["kind"], "text": probe["text"], "risk": result.risk}
+        if group == "crisis" and not line:
+            without_line.append(entry)
+        elif group == "figurative" and line:
+            false_line.append(entry)
     return {"per_language": {lang: dict(c) for lang, c in counts.items()}, "crisis_without_line": without_line,
             "figurative_with_line": false_line}
 

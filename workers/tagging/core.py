@@ -408,10 +408,14 @@ class KeywordResult:
     crisis_head_barred: bool = False
 
 
+def _word_count(fields: TagInput) -> int:
+    return len(learned_text(fields).split())
+
+
 def _is_short(fields: TagInput, options: TagOptions) -> bool:
     """Whether one idiom can speak for the whole text: a caption or a tweet, not a long post ("I look strong on
     the outside, yet i'm dead on the inside", a quoted "no don't kill yourself" amid a Reddit post)."""
-    return len(learned_text(fields).split()) <= options.crisis_bar_max_words
+    return _word_count(fields) <= options.crisis_bar_max_words
 
 
 def _drop_passing_mentions(
@@ -421,7 +425,7 @@ def _drop_passing_mentions(
     """Untag the taxonomy's passing-mention topics that a long text names once, in its words (a hashtag is
     the creator saying what the video is about, so it always counts)."""
     once = [t for t in taxonomy.passing_mention_topics if len(found.get(t, ())) == 1 and scores.get(t, 0.0) > 0.0]
-    if not once or len(learned_text(fields).split()) < options.passing_mention_min_words:
+    if not once or _word_count(fields) < options.passing_mention_min_words:
         return
     for topic in once:
         if found[topic][0][1].source != "hashtags":
